@@ -1,0 +1,1 @@
+"""Routing rules: pure functions over the organisation, no I/O."""
