@@ -1,1 +1,1 @@
-
+"""The embedded development stack: PostgreSQL, the Tansu broker and the four services."""

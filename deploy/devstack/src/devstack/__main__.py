@@ -1,0 +1,73 @@
+"""`python -m devstack run`: the whole system on this machine, until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from complaints_shared.http.auth import issue_token
+from complaints_shared.organisation import load_organisation
+
+from .stack import ROOT, SERVICES, Stack, StackConfig
+
+
+def config_from_environment() -> StackConfig:
+    external_dbs = {
+        s.url_variable: os.environ[s.url_variable] for s in SERVICES if s.url_variable in os.environ
+    }
+    return StackConfig(
+        workdir=ROOT / ".devstack",
+        pg_port=int(os.environ.get("DEVSTACK_PG_PORT", "5544")),
+        broker_port=int(os.environ.get("DEVSTACK_BROKER_PORT", "9092")),
+        org_file=Path(os.environ.get("ORG_DIRECTORY", str(ROOT / "deploy/demo/organisation.yaml"))),
+        jwt_secret=os.environ.get("JWT_SECRET", "dev-secret-change-me-at-least-32-bytes"),
+        external_kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
+        external_databases=external_dbs,
+    )
+
+
+def run() -> None:
+    config = config_from_environment()
+    stack = Stack(config)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        print("starting PostgreSQL, the broker, migrations and the four services…", flush=True)
+        stack.start()
+        print_welcome(stack)
+        try:
+            stopping.wait()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        print("\nstopping…", flush=True)
+        stack.stop()
+        print("stopped.", flush=True)
+
+
+def print_welcome(stack: Stack) -> None:
+    print("\nThe system is up:")
+    for spec in SERVICES:
+        print(f"  {spec.name:<12} {stack.base_url(spec.name)}   (OpenAPI: /docs)")
+    print(f"  broker       {stack.bootstrap}")
+    print(f"  logs         {stack.logs}")
+    print("\nDemo tokens (Authorization: Bearer <token>), one per unit:")
+    org = load_organisation(stack.config.org_file)
+    for unit_id in org.units:
+        print(f"  {unit_id:<16} {issue_token(unit_id, stack.config.jwt_secret)}")
+    print("\nPress Ctrl-C to stop everything.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="devstack")
+    parser.add_argument("command", choices=["run"])
+    parser.parse_args(argv)
+    run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

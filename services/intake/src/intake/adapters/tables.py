@@ -1,0 +1,93 @@
+"""Intake's tables: the registry it writes, the projection it reads back from the log."""
+
+from __future__ import annotations
+
+from complaints_shared.messaging.tables import define_messaging_tables
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+metadata = MetaData()
+outbox, processed_events = define_messaging_tables(metadata)
+
+# Written by the HTTP API, in the same transaction as the outbox row.
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("receiving_unit", Text, nullable=False),
+    Column("posted_by", Text, nullable=False),
+    Column("received_event_id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("caller_unit", Text, primary_key=True),
+    Column("scope", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("request_hash", Text, nullable=False),
+    Column("complaint_id", Text, nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The projection of the log.
+complaint_views = Table(
+    "complaint_views",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("kind", Text),
+    Column("channel", Text),
+    Column("receiving_unit", Text),
+    Column("business_line", Text),
+    Column("severity", Text),
+    Column("flags", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("received_at", DateTime(timezone=True)),
+    Column("customer", JSONB),  # masked
+    Column("owner_unit", Text),
+    Column("handling_level", Text),
+    Column("restricted", Boolean, nullable=False, server_default="false"),
+    Column("classification", Text),
+    Column("satisfaction", Integer),
+    Column("units_involved", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+clock_views = Table(
+    "clock_views",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("clock", Text, primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("owner_unit", Text),
+    Column("started_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+timeline_entries = Table(
+    "timeline_entries",
+    metadata,
+    Column("position", BigInteger, Identity(), primary_key=True),
+    Column("complaint_id", Text, nullable=False),
+    Column("event_id", Text, nullable=False, unique=True),
+    Column("type", Text, nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("data", JSONB, nullable=False),  # personal data removed
+    Index("timeline_by_complaint", "complaint_id", "position"),
+)

@@ -1,0 +1,47 @@
+"""Wires intake: settings -> database, outbox, relay, projection consumer, HTTP app."""
+
+from __future__ import annotations
+
+from complaints_shared.contracts.base import Event
+from complaints_shared.contracts.complaint_events import UNIT_ACTIONS
+from complaints_shared.http.body_limit import BodyLimitMiddleware
+from complaints_shared.organisation import load_organisation
+from complaints_shared.runtime import Plumbing, create_service_app
+from fastapi import FastAPI
+
+from .adapters.tables import outbox, processed_events
+from .config import IntakeSettings
+from .entrypoints.api import router
+from .service_layer.projection import project
+from .service_layer.queries import Queries
+from .service_layer.submissions import Submissions
+
+
+def create_app(settings: IntakeSettings) -> FastAPI:
+    org = load_organisation(settings.org_directory)
+    plumbing = Plumbing.build(
+        service="intake",
+        settings=settings,
+        database_url=settings.database_url,
+        outbox_table=outbox,
+        processed_table=processed_events,
+    )
+
+    async def startup(app: FastAPI) -> None:
+        plumbing.start(plumbing.relay.run(), plumbing.consumer({Event: project}).run())
+
+    app = create_service_app(
+        title="Complaint intake",
+        description="Branch hotlines and outlets post complaints and their handling here.",
+        startup=startup,
+        shutdown=lambda app: plumbing.stop(),
+        union_tags=set(UNIT_ACTIONS),
+    )
+    app.state.settings = settings
+    app.state.org = org
+    app.state.jwt_secret = settings.jwt_secret
+    app.state.submissions = Submissions(plumbing.sessions, plumbing.outbox)
+    app.state.queries = Queries(plumbing.sessions)
+    app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,17 @@
+"""Intake's settings: the shared ones plus its database and request limits."""
+
+from __future__ import annotations
+
+from complaints_shared.settings import ServiceSettings
+from pydantic import AliasChoices, Field
+
+
+class IntakeSettings(ServiceSettings):
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5544/intake",
+        validation_alias=AliasChoices("INTAKE_DATABASE_URL", "DATABASE_URL"),
+    )
+    max_body_bytes: int = 64 * 1024
+    clock_skew_seconds: int = Field(
+        default=300, description="how far in the future a `received_at` or `at` may lie"
+    )

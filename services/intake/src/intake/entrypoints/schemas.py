@@ -1,0 +1,128 @@
+"""Intake's wire schemas. Actions are generated from the event catalogue so they cannot drift."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Union
+
+from complaints_shared.contracts.base import AwareDatetime
+from complaints_shared.contracts.complaint_events import UNIT_ACTIONS, Channel, Flag, Kind, Severity
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$")
+
+
+class ComplaintCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "kind": "complaint",
+                "channel": "hotline",
+                "receiving_unit": "YN-KM",
+                "business_line": "cards",
+                "severity": "normal",
+                "flags": [],
+                "received_at": "2026-11-23T10:15:00+08:00",
+                "customer": {"name": "张三", "phone": "+86 138 0000 0000"},
+                "summary": "Card blocked without notice",
+            }
+        },
+    )
+    kind: Kind
+    channel: Channel
+    receiving_unit: str = Field(min_length=1, max_length=64)
+    business_line: str = Field(min_length=1, max_length=64)
+    severity: Severity = "normal"
+    flags: list[Flag] = Field(default_factory=list, max_length=3)
+    received_at: AwareDatetime
+    customer: CustomerIn
+    summary: str = Field(min_length=1, max_length=5000)
+
+
+class EventAccepted(BaseModel):
+    complaint_id: str
+    event_id: str
+
+
+def _action_schema(name: str, event_class: type) -> type[BaseModel]:
+    fields = {
+        field_name: (info.annotation, info)
+        for field_name, info in event_class.model_fields.items()
+        if field_name != "posted_by"
+    }
+    return create_model(
+        f"{event_class.__name__}Create",
+        __config__=ConfigDict(extra="forbid"),
+        type=(Literal[name], ...),
+        **fields,
+    )
+
+
+ACTION_SCHEMAS = {name: _action_schema(name, cls) for name, cls in UNIT_ACTIONS.items()}
+ActionCreate = Annotated[
+    Union[tuple(ACTION_SCHEMAS.values())],  # noqa: UP007 - a runtime-built union
+    Field(discriminator="type"),
+]
+
+
+class ClockPublic(BaseModel):
+    name: str
+    state: Literal["running", "paused", "met", "breached", "cancelled"]
+    owner_unit: str | None = None
+    started_at: datetime | None = None
+    due_at: datetime | None = None
+
+
+class ComplaintPublic(BaseModel):
+    complaint_id: str
+    status: str
+    kind: str | None = None
+    channel: str | None = None
+    receiving_unit: str | None = None
+    business_line: str | None = None
+    severity: str | None = None
+    flags: list[str] = []
+    received_at: datetime | None = None
+    customer: dict[str, str] | None = Field(default=None, description="masked")
+    owner_unit: str | None = None
+    handling_level: str | None = None
+    restricted: bool = False
+    classification: str | None = None
+    satisfaction: int | None = None
+    units_involved: list[str] = []
+    clocks: list[ClockPublic] = []
+
+
+class TimelineEvent(BaseModel):
+    position: int
+    event_id: str
+    type: str
+    time: datetime
+    source: str
+    data: dict
+
+
+class HandOff(BaseModel):
+    from_unit: str
+    to_unit: str
+    why: str
+    at: datetime
+
+
+class StayPublic(BaseModel):
+    unit: str
+    since: datetime
+    until: datetime | None
+    seconds: int
+
+
+class TimelinePublic(BaseModel):
+    complaint_id: str
+    events: list[TimelineEvent]
+    handoffs: list[HandOff]
+    stays: list[StayPublic]

@@ -1,0 +1,40 @@
+"""The command line every service shares: `<service> migrate` and `<service> serve`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from .logging import configure_logging
+from .migrations import upgrade
+from .settings import ServiceSettings
+from .telemetry import configure_tracing
+
+
+def service_main(
+    *,
+    service: str,
+    package: str,
+    default_port: int,
+    load_settings: Callable[[], ServiceSettings],
+    database_url: Callable[[ServiceSettings], str],
+    create_app: Callable[[ServiceSettings], FastAPI],
+    argv: list[str] | None = None,
+) -> None:
+    parser = argparse.ArgumentParser(prog=service)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("migrate", help="bring the service's database to the newest revision")
+    serve = sub.add_parser("serve", help="run the service (the default)")
+    serve.add_argument("--port", type=int, default=default_port)
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    configure_logging(service, settings.log_level)
+    if args.command == "migrate":
+        upgrade(package, database_url(settings))
+        return
+    configure_tracing(service)
+    port = getattr(args, "port", default_port)
+    uvicorn.run(create_app(settings), host=settings.host, port=port, log_config=None)

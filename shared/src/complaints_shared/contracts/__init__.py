@@ -1,0 +1,1 @@
+"""Cross-service contracts: the envelope, the event catalogue, topics."""

@@ -1,0 +1,129 @@
+"""Events a unit posts through intake: a complaint received, then its handling actions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import AwareDatetime, Event
+
+Kind = Literal["complaint", "inquiry"]
+Channel = Literal[
+    "assistance_line",
+    "hotline",
+    "supervision_line",
+    "on_site",
+    "department",
+    "opinion_book",
+    "media",
+    "letter",
+    "consumer_hotline",
+    "email",
+    "online",
+]
+Severity = Literal["normal", "major"]
+Flag = Literal["discipline", "media_exposure", "major_liability"]
+
+
+class Customer(Event):
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$")
+
+
+class ComplaintReceived(Event):
+    NAME = "complaint.received"
+
+    kind: Kind
+    channel: Channel
+    receiving_unit: str
+    business_line: str
+    severity: Severity = "normal"
+    flags: tuple[Flag, ...] = ()
+    received_at: AwareDatetime
+    customer: Customer
+    summary: str = Field(min_length=1, max_length=5000)
+    posted_by: str
+
+
+class UnitAction(Event):
+    """Common to every action a unit takes on a complaint."""
+
+    unit: str
+    at: AwareDatetime
+    posted_by: str
+
+
+class ComplaintAccepted(UnitAction):
+    NAME = "complaint.accepted"
+
+
+class TransferRequested(UnitAction):
+    NAME = "complaint.transfer_requested"
+    reason: str = Field(min_length=1, max_length=500)
+    to_unit: str | None = None
+
+
+class CustomerContacted(UnitAction):
+    NAME = "complaint.customer_contacted"
+
+
+class DeadlineCommitted(UnitAction):
+    NAME = "complaint.deadline_committed"
+    committed_deadline: AwareDatetime
+
+
+class WaitingOnCustomer(UnitAction):
+    NAME = "complaint.waiting_on_customer"
+
+
+class CustomerResponded(UnitAction):
+    NAME = "complaint.customer_responded"
+
+
+class Classified(UnitAction):
+    NAME = "complaint.classified"
+    classification: Literal["valid", "special"]
+
+
+class Resolved(UnitAction):
+    NAME = "complaint.resolved"
+    reply: str = Field(min_length=1, max_length=5000)
+
+
+class ReturnVisitRecorded(UnitAction):
+    NAME = "complaint.return_visit_recorded"
+    satisfaction: int = Field(ge=1, le=5)
+
+
+class Reopened(UnitAction):
+    NAME = "complaint.reopened"
+
+
+class Closed(UnitAction):
+    NAME = "complaint.closed"
+
+
+class NoteAdded(UnitAction):
+    NAME = "complaint.note"
+    text: str = Field(min_length=1, max_length=5000)
+
+
+UNIT_ACTIONS: dict[str, type[UnitAction]] = {
+    cls.NAME.removeprefix("complaint."): cls
+    for cls in (
+        ComplaintAccepted,
+        TransferRequested,
+        CustomerContacted,
+        DeadlineCommitted,
+        WaitingOnCustomer,
+        CustomerResponded,
+        Classified,
+        Resolved,
+        ReturnVisitRecorded,
+        Reopened,
+        Closed,
+        NoteAdded,
+    )
+}
+"""The action names of `POST /v1/complaints/{id}/events` (`note` included) -> event class."""

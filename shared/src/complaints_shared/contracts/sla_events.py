@@ -1,0 +1,48 @@
+"""Events the SLA monitor appends. Timer events carry the deadline they mark as their time."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .base import AwareDatetime, Event
+
+ClockName = Literal["transfer", "start", "resolve", "inquiry_reply", "committed", "customer"]
+
+
+class ClockStarted(Event):
+    NAME = "sla.clock_started"
+
+    clock: ClockName
+    owner_unit: str
+    handling_level: str | None = None
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    budget_seconds: int
+    calendar: str
+
+
+class SlaWarning(Event):
+    NAME = "sla.warning"
+
+    clock: ClockName
+    owner_unit: str
+    due_at: AwareDatetime
+    point: str
+    remaining_seconds: int
+
+
+class SlaBreached(Event):
+    NAME = "sla.breached"
+
+    clock: ClockName
+    owner_unit: str
+    due_at: AwareDatetime
+
+
+class ClockStopped(Event):
+    NAME = "sla.clock_stopped"
+
+    clock: ClockName
+    owner_unit: str
+    outcome: Literal["met", "cancelled"]
+    stopped_at: AwareDatetime

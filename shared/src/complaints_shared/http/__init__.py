@@ -1,0 +1,1 @@
+"""HTTP pieces every service API shares: problem details, bearer auth, body limits."""

@@ -1,0 +1,108 @@
+"""RFC 9457 problem details for every error, naming each bad field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import TRANSIENT
+from ..logging import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger(__name__)
+
+
+class Problem(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        type: str = "about:blank",
+    ) -> None:
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.errors, self.type = (
+            status,
+            title,
+            detail,
+            errors,
+            type,
+        )
+
+
+def field_error(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    type: str = "about:blank",
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": type,
+        "title": title,
+        "status": status,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(error: dict[str, Any], tags: set[str]) -> str:
+    """The dotted name of the bad field, as the client wrote it ('customer.phone')."""
+    parts = [str(p) for p in error["loc"]]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    # A discriminated union puts the tag value into the location: not a field of the client's.
+    parts = [p for i, p in enumerate(parts) if not (i == 0 and p in tags)]
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        parts.append("type")
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI, *, union_tags: set[str] = frozenset()) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [field_error(_field_name(e, union_tags), e["msg"]) for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem_response(request, 422, "Invalid request", detail, errors)
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(request, exc.status, exc.title, exc.detail, exc.errors, exc.type)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("dependency unavailable", path=request.url.path, error=repr(exc))
+        return problem_response(
+            request, 503, "Service unavailable", "try again shortly", headers={"Retry-After": "1"}
+        )
+
+    for transient in TRANSIENT:
+        app.add_exception_handler(transient, _unavailable)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", path=request.url.path)
+        return problem_response(request, 500, "Internal error")

@@ -1,0 +1,1 @@
+"""Messaging infrastructure: Kafka adapters, the outbox relay, the inbox, the consume loop."""

@@ -1,0 +1,53 @@
+"""Alembic per service: each service keeps `<package>/migrations/`; these helpers run them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import command, context, op
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from .messaging.tables import OUTBOX_TRIGGER_SQL, define_messaging_tables
+
+
+def upgrade(package: str, database_url: str) -> None:
+    """Bring a service's database to its newest revision (call outside an event loop)."""
+    config = Config()
+    config.set_main_option("script_location", f"{package}:migrations")
+    config.set_main_option("sqlalchemy.url", database_url)
+    command.upgrade(config, "head")
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """The body of every service's migrations/env.py."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def migrate(connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def create_messaging_tables_v1() -> None:
+    """Version 1 of the outbox and processed-events tables, for a service's first migration."""
+    metadata = MetaData()
+    define_messaging_tables(metadata)
+    metadata.create_all(op.get_bind())
+    for statement in OUTBOX_TRIGGER_SQL:
+        op.execute(statement)
