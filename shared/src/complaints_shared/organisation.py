@@ -89,7 +89,16 @@ class OrganisationFile(BaseModel):
 
 
 class Organisation:
-    """An indexed, validated organisation tree."""
+    """An indexed, validated organisation tree.
+
+    Construction refuses, with an `OrganisationError` naming the unit:
+    - structure (first problem found, since later checks need a tree): a duplicate id, an
+      unknown parent, parents that form a cycle;
+    - content (every problem at once, joined by "; "): an unknown calendar, a line a unit lists
+      that is not in `business_lines`, a province without a supervision line among its
+      children, a business line that no `province_department` of a province covers (checked
+      per province: each province must be able to handle every line at its own level).
+    """
 
     def __init__(self, spec: OrganisationFile) -> None:
         self.spec = spec
@@ -99,7 +108,9 @@ class Organisation:
                 raise OrganisationError(f"unit {unit.id}: duplicate id")
             self.units[unit.id] = unit
         self.children: dict[str, list[str]] = {uid: [] for uid in self.units}
+        self._by_kind: dict[str, list[Unit]] = {}
         for unit in spec.units:
+            self._by_kind.setdefault(unit.kind, []).append(unit)
             if unit.parent is None:
                 continue
             if unit.parent not in self.units:
@@ -107,17 +118,58 @@ class Organisation:
             self.children[unit.parent].append(unit.id)
         for unit in spec.units:
             self._check_no_cycle(unit.id)
-            if unit.calendar is not None and unit.calendar not in spec.calendars:
-                raise OrganisationError(f"unit {unit.id}: unknown calendar {unit.calendar!r}")
+        problems = [*self._calendar_problems(), *self._line_problems(), *self._province_problems()]
+        if problems:
+            raise OrganisationError("; ".join(problems))
 
     def _check_no_cycle(self, unit_id: str) -> None:
         seen = {unit_id}
         parent = self.units[unit_id].parent
         while parent is not None:
             if parent in seen:
-                raise OrganisationError(f"unit {unit_id}: its parents form a cycle through {parent}")
+                raise OrganisationError(
+                    f"unit {unit_id}: its parents form a cycle through {parent}"
+                )
             seen.add(parent)
             parent = self.units[parent].parent
+
+    def _calendar_problems(self) -> Iterator[str]:
+        for unit in self.spec.units:
+            if unit.calendar is not None and unit.calendar not in self.spec.calendars:
+                yield f"unit {unit.id}: unknown calendar {unit.calendar!r}"
+
+    def _line_problems(self) -> Iterator[str]:
+        known = set(self.spec.business_lines)
+        for unit in self.spec.units:
+            for line in unit.lines:
+                if line not in known:
+                    yield (
+                        f"unit {unit.id}: line {line!r} is not one of business_lines "
+                        f"{list(self.spec.business_lines)}"
+                    )
+
+    def _province_problems(self) -> Iterator[str]:
+        covered: dict[str, set[str]] = {p.id: set() for p in self.units_of_kind("province")}
+        for department in self.units_of_kind("province_department"):
+            # A department belongs to the nearest province above it (normally its parent).
+            province = next(
+                (a for a in self.ancestors(department.id) if a.kind == "province"), None
+            )
+            if province is not None:
+                covered[province.id].update(department.lines)
+        for province in self.units_of_kind("province"):
+            kinds = {self.units[child].kind for child in self.children[province.id]}
+            if "supervision_line" not in kinds:
+                yield (
+                    f"unit {province.id}: province has no supervision line "
+                    "(a child unit of kind supervision_line)"
+                )
+            for line in self.spec.business_lines:
+                if line not in covered[province.id]:
+                    yield (
+                        f"unit {province.id}: business line {line!r} is covered by no "
+                        "province_department of this province"
+                    )
 
     def __contains__(self, unit_id: object) -> bool:
         return unit_id in self.units
@@ -146,6 +198,10 @@ class Organisation:
 
     def contacts(self, unit_id: str) -> tuple[Contact, ...]:
         return self.units[unit_id].contacts
+
+    def units_of_kind(self, kind: str) -> tuple[Unit, ...]:
+        """Every unit of `kind`, in file order (an index, so lookups stay cheap on large trees)."""
+        return tuple(self._by_kind.get(kind, ()))
 
 
 def parse_organisation(data: object) -> Organisation:

@@ -1,0 +1,24 @@
+"""The notifier's first schema: messaging tables and alerts.
+
+Revision ID: 0001
+"""
+
+from alembic import op
+from complaints_shared.migrations import create_messaging_tables_v1
+from notifier.adapters import tables
+from sqlalchemy import MetaData
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade() -> None:
+    create_messaging_tables_v1()
+    own = MetaData()
+    tables.alerts.to_metadata(own)
+    own.create_all(op.get_bind())
+
+
+def downgrade() -> None:
+    for name in ("alerts", "processed_events", "outbox"):
+        op.drop_table(name)

@@ -1,0 +1,37 @@
+"""Wires routing: settings -> database, outbox, relay, consumer, HTTP app."""
+
+from __future__ import annotations
+
+from complaints_shared.organisation import load_organisation
+from complaints_shared.runtime import Plumbing, create_service_app
+from fastapi import FastAPI
+
+from .adapters.tables import outbox, processed_events
+from .config import RoutingSettings
+from .service_layer.handlers import RoutingHandlers
+
+
+def create_app(settings: RoutingSettings) -> FastAPI:
+    org = load_organisation(settings.org_directory)  # refuses to start on an invalid file
+    plumbing = Plumbing.build(
+        service="routing",
+        settings=settings,
+        database_url=settings.database_url,
+        outbox_table=outbox,
+        processed_table=processed_events,
+    )
+    handlers = RoutingHandlers(org, plumbing.outbox)
+
+    async def startup(app: FastAPI) -> None:
+        plumbing.start(plumbing.relay.run(), plumbing.consumer(handlers.registry()).run())
+
+    app = create_service_app(
+        title="Complaint routing",
+        description="Applies the branch, province and supervision-line hierarchy.",
+        startup=startup,
+        shutdown=lambda app: plumbing.stop(),
+    )
+    app.state.settings = settings
+    app.state.org = org
+    app.state.jwt_secret = settings.jwt_secret
+    return app
