@@ -1,7 +1,8 @@
 """The organisation file (ARCHITECTURE.md §4): units, their hierarchy, calendars and contacts.
 
-Plain data plus structural validation; no business rules. Routing, the SLA monitor, the
-notifier and intake read it. `load_organisation` refuses a file that is not a tree.
+Plain data plus validation of the tree and its coverage (see `Organisation`); no routing rules.
+Routing, the SLA monitor, the notifier and intake read it. `load_organisation` refuses a file
+that is not a tree, or that leaves a province without a supervision line or a line uncovered.
 """
 
 from __future__ import annotations

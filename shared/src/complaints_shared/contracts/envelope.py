@@ -106,6 +106,8 @@ def from_kafka(
     header_map = {name: raw for name, raw in headers or ()}
     if "ce_type" not in header_map or "ce_id" not in header_map:
         raise MalformedEvent("not a CloudEvent: ce_id/ce_type headers missing")
+    if "ce_time" not in header_map:  # the SDK would fill in "now": event time must be given
+        raise MalformedEvent("time missing")
     try:
         event = ce_kafka.from_binary_event(
             ce_kafka.KafkaMessage(headers=header_map, key=key, value=value or b"")

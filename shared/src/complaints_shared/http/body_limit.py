@@ -9,10 +9,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .problems import PROBLEM_JSON
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -27,19 +23,28 @@ class BodyLimitMiddleware:
             await self._refuse(scope, send)
             return
         seen = 0
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            # Past the limit the app gets an empty end of body, and its answer is dropped:
+            # raising here would be turned into a 400 by the framework's body parsing.
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    exceeded = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except BodyTooLarge:
+        async def guarded_send(message: Message) -> None:
+            if not exceeded:
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+        if exceeded:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:

@@ -1,0 +1,51 @@
+"""Who supervises an owner whose `start` or `resolve` clock breached (issue 3 item 4)."""
+
+from __future__ import annotations
+
+from complaints_shared.organisation import Organisation
+
+from .hierarchy import (
+    HQ_KINDS,
+    hq_office,
+    level_unit,
+    member_of_kind,
+    province_of,
+    province_supervision_line,
+)
+
+
+def escalation_target(org: Organisation, owner_unit: str) -> str | None:
+    """The unit that supervises `owner_unit`, to which a breached complaint is escalated.
+
+    - outlet, branch department, branch line → the branch: it is the service-management
+      department of its level (DOMAIN §1, §3.3 "goes to the branch's service-management
+      department");
+    - branch → the province's service management: its customer-service department, the unit
+      that "guides, coordinates, supervises" (DOMAIN §1); a province without one → the
+      province supervision line;
+    - province company, province departments and lines (but the supervision line) → the
+      province supervision line;
+    - province supervision line → HQ quality-service leadership group (DOMAIN §3.5);
+    - HQ and its offices → None: nobody above them handles complaints.
+    The target always ranks strictly above the owner (`hierarchy.rank`), so repeated
+    escalation ends at HQ within five steps. Idempotence is the adapter's business.
+    Raises `KeyError` for an unknown unit.
+    """
+    unit = org.unit(owner_unit)
+    if unit.kind in HQ_KINDS:
+        return None
+    level = level_unit(org, owner_unit)
+    if level is None or level.kind == "hq":
+        return hq_office(org, "hq_quality_group")
+    if level.kind == "branch" and unit.id != level.id:
+        return level.id
+    province = province_of(org, owner_unit)
+    if province is None:
+        # A branch outside any province (a malformed tree): its parent is all there is.
+        return unit.parent
+    supervision = province_supervision_line(org, owner_unit)
+    if unit.kind == "branch":
+        return member_of_kind(org, province.id, "province_cs_department") or supervision
+    if unit.kind == "supervision_line":
+        return hq_office(org, "hq_quality_group")
+    return supervision

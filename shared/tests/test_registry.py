@@ -1,0 +1,140 @@
+"""The event catalogue: versioned names, every event of the contract, parsing and upcasting."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from complaints_shared.contracts.complaint_events import ComplaintReceived, NoteAdded
+from complaints_shared.contracts.envelope import Envelope, MalformedEvent
+from complaints_shared.contracts.registry import CATALOGUE, UPCASTERS, envelope_data, parse
+
+EXPECTED = {
+    "complaint.received",
+    *(
+        f"complaint.{action}"
+        for action in (
+            "accepted",
+            "transfer_requested",
+            "customer_contacted",
+            "deadline_committed",
+            "waiting_on_customer",
+            "customer_responded",
+            "classified",
+            "resolved",
+            "return_visit_recorded",
+            "reopened",
+            "closed",
+            "note",
+        )
+    ),
+    "complaint.assigned",
+    "complaint.transferred",
+    "complaint.escalated",
+    "sla.clock_started",
+    "sla.warning",
+    "sla.breached",
+    "sla.clock_stopped",
+    "notification.sent",
+    "notification.failed",
+}
+AT = "2026-11-23T10:15:00+08:00"
+
+
+def envelope(type: str, data: dict) -> Envelope:
+    return Envelope(
+        id="evt-1",
+        source="test",
+        type=type,
+        subject="cmp-1",
+        time=datetime(2026, 11, 23, 2, 15, tzinfo=UTC),
+        data=data,
+    )
+
+
+def test_every_catalogue_entry_is_named_name_dot_version():
+    for type_name, cls in CATALOGUE.items():
+        assert re.fullmatch(r"[a-z_]+(\.[a-z_]+)+\.v[0-9]+", type_name), type_name
+        assert type_name == f"{cls.NAME}.v{cls.VERSION}"
+
+
+def test_the_catalogue_holds_every_event_of_the_contract():
+    names = {type_name.rsplit(".v", 1)[0] for type_name in CATALOGUE}
+    assert EXPECTED <= names, EXPECTED - names
+
+
+def test_parse_returns_none_for_an_unknown_type():
+    assert parse(envelope("complaint.teleported.v1", {"anything": 1})) is None
+    assert parse(envelope("complaint.note.v99", {})) is None
+
+
+def test_parse_returns_the_typed_event():
+    data = {"unit": "YN-KM", "at": AT, "posted_by": "YN-KM", "text": "called back"}
+    event = parse(envelope("complaint.note.v1", data))
+    assert isinstance(event, NoteAdded)
+    assert (event.unit, event.text, event.at.utcoffset().total_seconds()) == (
+        "YN-KM",
+        "called back",
+        8 * 3600,
+    )
+
+
+def test_parse_names_every_bad_field():
+    data = {"at": "2026-11-23T10:15:00", "posted_by": "YN-KM", "satisfaction": 9}
+    with pytest.raises(MalformedEvent) as caught:
+        parse(envelope("complaint.return_visit_recorded.v1", data))
+    message = str(caught.value)
+    assert message.startswith("complaint.return_visit_recorded.v1: invalid data")
+    for field in ("unit", "at", "satisfaction"):
+        assert re.search(rf"\b{field}\b", message), (field, message)
+    assert "posted_by" not in message
+
+
+def test_parse_names_a_nested_bad_field_by_its_path():
+    data = envelope_data(received())
+    data["customer"]["phone"] = "call me maybe"
+    with pytest.raises(MalformedEvent, match=r"customer\.phone"):
+        parse(envelope("complaint.received.v1", data))
+
+
+def test_parse_ignores_unknown_extra_fields():
+    data = {**envelope_data(received()), "added_in_a_later_minor_version": True}
+    assert parse(envelope("complaint.received.v1", data)) == received()
+
+
+def test_parse_applies_a_registered_upcaster(monkeypatch):
+    def rename_body_to_text(old: dict) -> dict:
+        new = dict(old)
+        new["text"] = new.pop("body")
+        return new
+
+    monkeypatch.setitem(UPCASTERS, "complaint.note.v0", (rename_body_to_text, "complaint.note.v1"))
+    old = {"unit": "YN-KM", "at": AT, "posted_by": "YN-KM", "body": "written before v1"}
+    event = parse(envelope("complaint.note.v0", old))
+    assert isinstance(event, NoteAdded)
+    assert event.text == "written before v1"
+
+
+def test_upcasters_chain_across_versions(monkeypatch):
+    monkeypatch.setitem(
+        UPCASTERS, "complaint.note.v-1", (lambda d: {**d, "body": d["words"]}, "complaint.note.v0")
+    )
+    monkeypatch.setitem(
+        UPCASTERS, "complaint.note.v0", (lambda d: {**d, "text": d["body"]}, "complaint.note.v1")
+    )
+    old = {"unit": "YN-KM", "at": AT, "posted_by": "YN-KM", "words": "very old"}
+    assert parse(envelope("complaint.note.v-1", old)).text == "very old"
+
+
+def received() -> ComplaintReceived:
+    return ComplaintReceived(
+        kind="complaint",
+        channel="hotline",
+        receiving_unit="YN-KM",
+        business_line="cards",
+        received_at=AT,
+        customer={"name": "张三", "phone": "+86 138 0000 0000"},
+        summary="Card blocked",
+        posted_by="YN-KM",
+    )

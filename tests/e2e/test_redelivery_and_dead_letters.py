@@ -1,0 +1,120 @@
+"""At-least-once delivery: a repeated event changes nothing; a poison record never stalls."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from complaints_shared.contracts.complaint_events import ComplaintReceived, Customer
+from complaints_shared.contracts.envelope import Envelope, new_id
+from complaints_shared.contracts.topics import DEAD_LETTERS
+from complaints_shared.testing import wait_for
+from complaints_shared.testing.kafka import find_envelopes, produce, produce_raw, read_all
+
+pytestmark = pytest.mark.e2e
+SERVICES = ("intake", "routing", "sla-monitor", "notifier")
+
+
+def received(complaint_id: str) -> Envelope:
+    event = ComplaintReceived(
+        kind="complaint",
+        channel="online",
+        receiving_unit="GD-SZ-01",
+        business_line="deposits",
+        received_at=datetime(2026, 11, 19, 10, 0, tzinfo=UTC),
+        customer=Customer(name="Test Customer", phone="13700000000"),
+        summary="duplicate delivery check",
+        posted_by="GD-SZ",
+    )
+    return Envelope(
+        id=new_id(),
+        source="/tests",
+        type=event.type_name(),
+        subject=complaint_id,
+        time=event.received_at,
+        data=event.model_dump(mode="json"),
+    )
+
+
+def duplicates_seen(system, service: str) -> int:
+    text = httpx.get(system.url(service, "/metrics")).text
+    match = re.search(
+        r'events_consumed_total\{outcome="duplicate",service="%s"\} ([0-9.]+)' % service, text
+    )
+    return int(float(match.group(1))) if match else 0
+
+
+def test_an_event_delivered_twice_changes_no_projection(system):
+    cid = new_id()
+    before = {service: duplicates_seen(system, service) for service in SERVICES}
+    original = received(cid)
+    produce(system.bootstrap, original, original)
+
+    with system.client("GD") as client:
+
+        def complete() -> dict | None:
+            view = client.get(system.url("intake", f"/v1/complaints/{cid}")).json()
+            alerts = client.get(
+                system.url("notifier", "/v1/notifications"), params={"complaint_id": cid}
+            ).json()["notifications"]
+            return view if view.get("clocks") and alerts else None
+
+        wait_for(complete, what="the complaint projected")
+        # Now deliver the routing and SLA monitor's own events a second time as well.
+        derived = [e for e in find_envelopes(system.bootstrap, cid) if e.source != "/tests"]
+        assert {e.type for e in derived} >= {"complaint.assigned.v1", "sla.clock_started.v1"}
+        produce(system.bootstrap, *derived)
+        wait_for(
+            lambda: all(duplicates_seen(system, s) > before[s] for s in SERVICES),
+            what="every service to see a duplicate",
+        )
+        wait_for(
+            lambda: duplicates_seen(system, "intake") >= before["intake"] + 1 + len(derived),
+            what="intake to see every duplicate",
+        )
+
+        timeline = client.get(system.url("intake", f"/v1/complaints/{cid}/timeline")).json()
+        counts = Counter(event["type"] for event in timeline["events"])
+        assert counts["complaint.received"] == 1
+        assert counts["complaint.assigned"] == 1
+        assert counts["sla.clock_started"] == 1
+        alerts = client.get(
+            system.url("notifier", "/v1/notifications"), params={"complaint_id": cid}
+        ).json()["notifications"]
+        assert len(alerts) == counts["notification.sent"] >= 1
+        assert len(client.get(system.url("intake", f"/v1/complaints/{cid}")).json()["clocks"]) == 1
+
+
+def test_a_malformed_event_is_dead_lettered_and_its_partition_keeps_flowing(system):
+    cid = new_id()
+    poison = (
+        cid.encode(),
+        b"\xff not json",
+        [("ce_id", b"x"), ("ce_type", b"complaint.received.v1")],
+    )
+    headerless = (cid.encode(), b'{"hello": "world"}', [])
+    produce_raw(system.bootstrap, [poison, headerless])
+    produce(system.bootstrap, received(cid))  # same key: same partition, after the poison
+
+    with system.client("GD") as client:
+        wait_for(
+            lambda: (
+                client.get(system.url("intake", f"/v1/complaints/{cid}")).json().get("owner_unit")
+            ),
+            what="the good event behind the poison to be routed",
+        )
+
+    def dead_letters() -> list:
+        records = [r for r in read_all(system.bootstrap, DEAD_LETTERS) if r.key == cid.encode()]
+        consumers = {dict(r.headers)["dlq_consumer"] for r in records}
+        return records if consumers >= {s.encode() for s in SERVICES} else []
+
+    records = wait_for(dead_letters, what="dead letters from every consumer")
+    reasons = {dict(r.headers)["dlq_reason"].decode() for r in records}
+    assert any("undecodable" in reason for reason in reasons)
+    assert any("not a CloudEvent" in reason for reason in reasons)
+    assert {r.value for r in records} == {poison[1], headerless[1]}
