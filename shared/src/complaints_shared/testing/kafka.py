@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from complaints_shared.contracts.envelope import Envelope, from_kafka, to_kafka
 from complaints_shared.contracts.topics import COMPLAINT_EVENTS
@@ -32,14 +32,19 @@ def read_all(bootstrap: str, topic: str) -> list:
 
     async def run() -> list:
         consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
         )
         await consumer.start()
         try:
-            partitions = consumer.assignment()
-            ends = await consumer.end_offsets(list(partitions))
+            await consumer.topics()  # loads the metadata partitions_for_topic reads
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            ends = await consumer.end_offsets(partitions)
             records = []
-            while any(await consumer.position(tp) < end for tp, end in ends.items()):
+            while await _behind(consumer, ends):
                 batch = await consumer.getmany(timeout_ms=500)
                 for tp_records in batch.values():
                     records.extend(tp_records)
@@ -48,6 +53,13 @@ def read_all(bootstrap: str, topic: str) -> list:
             await consumer.stop()
 
     return asyncio.run(run())
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
 
 
 def find_envelopes(bootstrap: str, complaint_id: str) -> list[Envelope]:

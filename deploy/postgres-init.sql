@@ -1,0 +1,4 @@
+CREATE DATABASE intake;
+CREATE DATABASE routing;
+CREATE DATABASE sla_monitor;
+CREATE DATABASE notifier;
