@@ -7,6 +7,7 @@ import logging
 
 import pytest
 import structlog
+
 from complaints_shared.logging import configure_logging, get_logger, redact_personal_data
 from complaints_shared.masking import mask_email, mask_name, mask_phone
 

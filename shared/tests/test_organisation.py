@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from complaints_shared.organisation import OrganisationError, load_organisation, parse_organisation
 
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "demo" / "organisation.yaml"

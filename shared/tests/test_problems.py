@@ -8,6 +8,9 @@ from typing import Annotated, Literal
 
 import jwt
 import pytest
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel, Field
+
 from complaints_shared.http.auth import caller_unit, issue_token, unit_from_token
 from complaints_shared.http.body_limit import BodyLimitMiddleware
 from complaints_shared.http.problems import (
@@ -16,8 +19,6 @@ from complaints_shared.http.problems import (
     field_error,
     install_problem_handlers,
 )
-from fastapi import Depends, FastAPI
-from pydantic import BaseModel, Field
 
 with warnings.catch_warnings():  # starlette asks for httpx2 instead of httpx; both are in-process
     warnings.simplefilter("ignore")

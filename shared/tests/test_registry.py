@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+
 from complaints_shared.contracts.complaint_events import ComplaintReceived, NoteAdded
 from complaints_shared.contracts.envelope import Envelope, MalformedEvent
 from complaints_shared.contracts.registry import CATALOGUE, UPCASTERS, envelope_data, parse

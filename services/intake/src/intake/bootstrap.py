@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.complaint_events import UNIT_ACTIONS
 from complaints_shared.http.body_limit import BodyLimitMiddleware
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
-from fastapi import FastAPI
 
 from .adapters.tables import outbox, processed_events
 from .config import IntakeSettings

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from complaints_shared.organisation import load_organisation
 from intake.domain.admission import check_action, check_complaint, may_read
 

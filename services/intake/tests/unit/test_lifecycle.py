@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from intake.domain.lifecycle import Stay, next_status, stays
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
-from fastapi import FastAPI
 
 from .adapters.tables import outbox, processed_events
 from .config import RoutingSettings

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from complaints_shared.settings import ServiceSettings
 from pydantic import AliasChoices, Field
+
+from complaints_shared.settings import ServiceSettings
 
 
 class RoutingSettings(ServiceSettings):

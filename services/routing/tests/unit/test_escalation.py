@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from complaints_shared.organisation import load_organisation, parse_organisation
 from routing.domain.hierarchy import rank
 from routing.domain.rules import escalation_target

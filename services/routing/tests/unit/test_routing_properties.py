@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaints_shared.organisation import Organisation, parse_organisation
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from complaints_shared.organisation import Organisation, parse_organisation
 from routing.domain.hierarchy import rank
 from routing.domain.rules import (
     MAX_TRANSFERS,

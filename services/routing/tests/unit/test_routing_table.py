@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from complaints_shared.organisation import load_organisation
 from routing.domain.rules import RULE_NAMES, ComplaintFacts, UnknownUnitError, route
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
+
 from complaints_shared.organisation import CalendarSpec, parse_organisation
 from sla_monitor.domain import official_holidays
 from sla_monitor.domain.calendars import build_calendar, calendar_for_unit, parse_hours

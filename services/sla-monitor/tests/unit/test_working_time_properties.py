@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+
 from sla_monitor.domain.working_time import (
     Calendar,
     add_working_days,

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from sla_monitor.domain.official_holidays import official_days
 from sla_monitor.domain.working_time import (
     Calendar,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from complaints_shared.messaging.tables import define_messaging_tables
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -17,6 +16,8 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from complaints_shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
 outbox, processed_events = define_messaging_tables(metadata)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
 from complaints_shared.contracts.complaint_events import UNIT_ACTIONS, ComplaintReceived
 from complaints_shared.http.auth import caller_unit
 from complaints_shared.http.problems import Problem, field_error
 from complaints_shared.organisation import Organisation
-from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse
 
 from ..domain.admission import Refusal, check_action, check_complaint, may_read
 from ..service_layer.queries import Queries

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Union
 
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
 from complaints_shared.contracts.base import AwareDatetime
 from complaints_shared.contracts.complaint_events import UNIT_ACTIONS, Channel, Flag, Kind, Severity
-from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
 class CustomerIn(BaseModel):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.masking import mask_name, mask_phone
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import clock_views, complaint_views, timeline_entries
 from ..domain.lifecycle import next_status

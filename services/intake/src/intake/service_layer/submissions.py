@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from complaints_shared.contracts.base import Event
-from complaints_shared.contracts.envelope import Envelope, new_id
-from complaints_shared.messaging.outbox import Outbox
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from complaints_shared.contracts.base import Event
+from complaints_shared.contracts.envelope import Envelope, new_id
+from complaints_shared.messaging.outbox import Outbox
 
 from ..adapters.tables import complaints, idempotency_keys
 

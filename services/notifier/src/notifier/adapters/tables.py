@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from complaints_shared.messaging.tables import define_messaging_tables
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, Table, Text, func
+
+from complaints_shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
 outbox, processed_events = define_messaging_tables(metadata)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 TEMPLATES = {
     "zh": {
-        "assigned": "投诉 {complaint_id} 已分派给 {unit}（{level}级处理），请及时签收处理。详情：{link}",
+        "assigned": "投诉 {complaint_id} 已分派给 {unit}（{level}级处理），"
+        "请及时签收处理。详情：{link}",
     },
     "en": {
         "assigned": "Complaint {complaint_id} is assigned to {unit} ({level} level); "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from complaints_shared.http.auth import caller_unit
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
+
+from complaints_shared.http.auth import caller_unit
 
 from ..adapters.tables import alerts
 

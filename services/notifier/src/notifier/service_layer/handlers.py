@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from complaints_shared.contracts import notification_events as n
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts.envelope import Envelope, derived_id
@@ -10,8 +13,6 @@ from complaints_shared.masking import mask_email
 from complaints_shared.messaging.consumer import Handler
 from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.organisation import Organisation
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import alerts
 from ..domain.messages import render

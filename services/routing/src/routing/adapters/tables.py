@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from complaints_shared.messaging.tables import define_messaging_tables
 from sqlalchemy import Boolean, Column, DateTime, MetaData, Table, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from complaints_shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
 outbox, processed_events = define_messaging_tables(metadata)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.messaging.consumer import Handler
 from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.organisation import Organisation
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters import repository
 from ..adapters.repository import RouteState

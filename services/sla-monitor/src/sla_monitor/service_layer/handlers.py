@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.messaging.consumer import Handler
 from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.organisation import Organisation
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.tables import clocks
 from ..domain.calendars import calendar_for_unit

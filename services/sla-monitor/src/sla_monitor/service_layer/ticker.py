@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.envelope import Envelope, derived_id
 from complaints_shared.logging import get_logger
 from complaints_shared.messaging.outbox import Outbox
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ..adapters.tables import clocks
 from .handlers import SOURCE

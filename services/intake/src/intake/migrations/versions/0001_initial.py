@@ -4,9 +4,10 @@ Revision ID: 0001
 """
 
 from alembic import op
+from sqlalchemy import MetaData
+
 from complaints_shared.migrations import create_messaging_tables_v1
 from intake.adapters import tables
-from sqlalchemy import MetaData
 
 revision = "0001"
 down_revision = None
