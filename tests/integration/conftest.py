@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from complaints_shared.contracts.envelope import Envelope, new_id
 from complaints_shared.db import make_engine, make_sessions
-from complaints_shared.settings import ServiceSettings
 from complaints_shared.messaging.kafka import create_topics
 from complaints_shared.messaging.relay import OutboxRelay
 from complaints_shared.messaging.tables import OUTBOX_TRIGGER_SQL, define_messaging_tables
+from complaints_shared.settings import ServiceSettings
 from devstack.broker import TansuBroker
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
@@ -37,17 +37,17 @@ _database_numbers = itertools.count()
 
 
 async def eventually(
-    condition: Callable[[], Awaitable[Any]], *, timeout: float = 20.0, what: str = ""
+    condition: Callable[[], Awaitable[Any]], *, within: float = 20.0, what: str = ""
 ) -> Any:
     """Poll an async condition until it is truthy; fail naming `what` at the deadline."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     last: Any = None
     while time.monotonic() < deadline:
         last = await condition()
         if last:
             return last
         await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}: {last!r}")
+    raise AssertionError(f"timed out after {within}s waiting for {what or condition}: {last!r}")
 
 
 def envelope(complaint_id: str, data: dict, type_: str = "test.sequenced.v1") -> Envelope:

@@ -39,7 +39,10 @@ async def test_appended_events_are_published_with_key_and_cloudevents_headers(
     db, broker, start_relay, eventually, envelope
 ):
     cid = str(uuid.uuid4())
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    traceparent = f"00-{trace_id}-00f067aa0ba902b7-01"
     events = [envelope(cid, {"seq": n}) for n in range(3)]
+    events[1] = events[1].with_trace({"traceparent": traceparent})
     async with db.sessions.begin() as session:
         await Outbox(db.outbox).append(session, events)
     start_relay(db, broker.bootstrap)
@@ -56,6 +59,8 @@ async def test_appended_events_are_published_with_key_and_cloudevents_headers(
         assert headers["ce_subject"] == cid.encode()
         assert headers["ce_time"].startswith(b"2026-11-18T09:30:00")
         assert json.loads(record.value) == event.data
+    traceparents = [v.decode() for k, v in records[1].headers if k == "traceparent"]
+    assert len(traceparents) == 1 and traceparents[0].split("-")[1] == trace_id
     assert await db.scalar("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL") == 3
 
 
@@ -78,7 +83,7 @@ async def test_several_relays_publish_each_complaint_in_order(
     await asyncio.gather(*(writer(complaints[i::5]) for i in range(5)))
     total = len(complaints) * per_complaint
     assert await db.scalar("SELECT count(*) FROM outbox") == total
-    await eventually(lambda: _none_left(db), timeout=30, what="all rows published")
+    await eventually(lambda: _none_left(db), within=30, what="all rows published")
 
     records = await records_of(broker.bootstrap, set(complaints))
     partitions: dict[str, set[int]] = defaultdict(set)
@@ -102,14 +107,14 @@ async def test_a_commit_wakes_the_idle_relay_long_before_the_fallback_poll(
     cid = str(uuid.uuid4())
     relay = start_relay(db, broker.bootstrap, poll=30)
     await append_one(db, envelope(cid, {"seq": 0}))
-    await eventually(lambda: _none_left(db), timeout=10, what="the first event published")
+    await eventually(lambda: _none_left(db), within=10, what="the first event published")
 
     async def idle() -> bool:  # an empty pass is followed at once by waiting for a wake-up
         return bool(relay.passes) and relay.passes[-1] == 0
 
-    await eventually(idle, timeout=5, what="the relay idling")
+    await eventually(idle, within=5, what="the relay idling")
     await append_one(db, envelope(cid, {"seq": 1}))
-    await eventually(lambda: _none_left(db), timeout=5, what="NOTIFY waking the relay")
+    await eventually(lambda: _none_left(db), within=5, what="NOTIFY waking the relay")
     records = await records_of(broker.bootstrap, {cid})
     assert [json.loads(r.value)["seq"] for r in records] == [0, 1]
 
@@ -143,10 +148,10 @@ async def test_events_wait_in_the_outbox_while_the_broker_is_unreachable(
     async def failed_twice() -> bool:
         return relay.failures >= 2
 
-    await eventually(failed_twice, timeout=10, what="the relay failing to reach the broker")
+    await eventually(failed_twice, within=10, what="the relay failing to reach the broker")
     assert await unpublished(db) == 5
 
     await asyncio.to_thread(proxy.restore)
-    await eventually(lambda: _none_left(db), timeout=15, what="publishing after the outage")
+    await eventually(lambda: _none_left(db), within=15, what="publishing after the outage")
     records = await records_of(bootstrap, {cid})
     assert [json.loads(r.value)["seq"] for r in records] == list(range(5))

@@ -34,14 +34,13 @@ def run() -> None:
     config = config_from_environment()
     stack = Stack(config)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the services too
+        signal.signal(signum, lambda *_: stopping.set())
     try:
         print("starting PostgreSQL, the broker, migrations and the four services…", flush=True)
         stack.start()
         print_welcome(stack)
-        try:
-            stopping.wait()
-        except KeyboardInterrupt:
+        while not stopping.wait(0.5):
             pass
     finally:
         print("\nstopping…", flush=True)

@@ -7,6 +7,9 @@
 - Wakes on commit: a statement trigger NOTIFYs `outbox`; a slow poll is the fallback because
   LISTEN/NOTIFY is a wake-up, not a queue.
 - At least once: a crash between send and mark re-sends; consumers drop duplicates by id.
+  Without an idempotent producer (the dev broker), a send that fails for good while the next
+  batch of the same partition succeeds can put that later event first; with Apache Kafka turn
+  on KAFKA_IDEMPOTENCE, which keeps the order.
 """
 
 from __future__ import annotations
@@ -73,18 +76,20 @@ class OutboxRelay:
         try:
             await conn.add_listener(OUTBOX_NOTIFY_CHANNEL, lambda *_: self._wake.set())
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK):  # noqa: ASYNC110
-                await asyncio.sleep(self.settings.outbox_poll_seconds * 2)
+                await asyncio.sleep(min(self.settings.outbox_poll_seconds * 2, 2.0))
             log.info("outbox relay leads", service=self.service)
             while True:
                 self._wake.clear()
+                # The session advisory lock lives as long as this connection: prove it is
+                # alive before each batch, or a follower may already be publishing too.
+                await conn.fetchval("SELECT 1")
                 if await self.publish_batch() == 0:
                     try:
                         await asyncio.wait_for(
                             self._wake.wait(), timeout=self.settings.outbox_poll_seconds
                         )
                     except TimeoutError:
-                        if conn.is_closed():
-                            raise ConnectionError("relay listener connection closed") from None
+                        pass
         finally:
             await conn.close()
 
