@@ -9,6 +9,7 @@ from complaints_shared.runtime import Plumbing, create_service_app
 
 from .adapters.tables import outbox, processed_events
 from .config import RoutingSettings
+from .entrypoints.api import router
 from .service_layer.handlers import RoutingHandlers
 
 
@@ -35,4 +36,5 @@ def create_app(settings: RoutingSettings) -> FastAPI:
     app.state.settings = settings
     app.state.org = org
     app.state.jwt_secret = settings.jwt_secret
+    app.include_router(router)
     return app

@@ -22,6 +22,7 @@ CATALOGUE: dict[str, type[Event]] = {
         r.ComplaintAssigned,
         r.ComplaintTransferred,
         r.TransferRejected,
+        r.ComplaintReported,
         r.ComplaintEscalated,
         s.ClockStarted,
         s.SlaWarning,

@@ -48,6 +48,16 @@ class TransferRejected(Event):
     rule: str
 
 
+class ComplaintReported(Event):
+    """A receipt reported on to a unit that must know (a supervision line, HQ); not a hand-off."""
+
+    NAME = "complaint.reported"
+
+    to_unit: str
+    by_unit: str
+    reason: str
+
+
 class ComplaintEscalated(Event):
     NAME = "complaint.escalated"
 

@@ -149,7 +149,9 @@ async def post_action(
 
 async def _readable(complaint_id: str, caller: str, org: Organisation, reads: Queries) -> dict:
     complaint = await reads.complaint(complaint_id)
-    if complaint is None or not may_read(org, caller, complaint["units_involved"]):
+    if complaint is None or not may_read(
+        org, caller, complaint["units_involved"], restricted=complaint.get("restricted", False)
+    ):
         raise Problem(404, "Unknown complaint", f"no complaint {complaint_id} visible to {caller}")
     return complaint
 

@@ -58,6 +58,8 @@ async def project(session: AsyncSession, envelope: Envelope, event: Event) -> No
             "restricted": event.restricted,
             "units_involved": _with(current[1], event.owner_unit, *event.also_involved),
         }
+    elif isinstance(event, r.ComplaintEscalated | r.ComplaintReported):
+        changes["units_involved"] = _with(current[1], event.to_unit)
     elif isinstance(event, c.Classified):
         changes["classification"] = event.classification
     elif isinstance(event, c.ReturnVisitRecorded):
