@@ -28,7 +28,7 @@ e2e: $(STAMP)
 	$(PYTEST) -q tests/e2e
 
 bench: $(STAMP)
-	$(PY) -m devstack bench
+	$(PY) bench/run.py $(BENCH)
 
 lint: $(STAMP)
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

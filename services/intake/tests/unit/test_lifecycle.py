@@ -40,6 +40,15 @@ def test_next_status(current, event, expected):
     assert next_status(current, event) == expected
 
 
+@pytest.mark.parametrize("current", ["in_progress", "waiting_on_customer"])
+def test_a_first_assignment_arriving_after_work_started_keeps_the_status(current):
+    assert next_status(current, "complaint.assigned", handoff=False) is None
+
+
+def test_a_first_assignment_of_a_received_complaint_assigns_it():
+    assert next_status("received", "complaint.assigned", handoff=False) == "assigned"
+
+
 def test_a_whole_life_in_order():
     events = [
         "complaint.received",

@@ -19,16 +19,19 @@ STATUS_AFTER: dict[str, str] = {
 _FINAL = {"resolved", "closed"}
 
 
-def next_status(current: str | None, event_name: str) -> str | None:
+def next_status(current: str | None, event_name: str, *, handoff: bool = True) -> str | None:
     """The new status, or None when the event does not change it.
 
-    An assignment after resolution (a late escalation, say) does not reopen a complaint;
-    only `reopened` does.
+    An assignment after resolution (a late escalation, say) does not reopen a complaint; only
+    `reopened` does. A first assignment (not a hand-off) that reaches the log after the unit
+    already started work leaves the work's status alone: both are true, the work is further on.
     """
     status = STATUS_AFTER.get(event_name)
     if status is None:
         return None
-    if status == "assigned" and current in _FINAL:
+    if status == "assigned" and (
+        current in _FINAL or (not handoff and current not in (None, "received", "unknown"))
+    ):
         return None
     return status
 

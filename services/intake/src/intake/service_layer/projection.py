@@ -48,7 +48,8 @@ async def project(session: AsyncSession, envelope: Envelope, event: Event) -> No
         )
         current = ("unknown", [])
     changes: dict[str, Any] = {"updated_at": func.now()}
-    status = next_status(current[0], event.NAME)
+    handoff = not isinstance(event, r.ComplaintAssigned) or event.previous_owner is not None
+    status = next_status(current[0], event.NAME, handoff=handoff)
     if status:
         changes["status"] = status
     if isinstance(event, r.ComplaintAssigned):
