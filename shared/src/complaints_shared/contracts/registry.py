@@ -25,6 +25,8 @@ CATALOGUE: dict[str, type[Event]] = {
         r.ComplaintReported,
         r.ComplaintEscalated,
         s.ClockStarted,
+        s.ClockPaused,
+        s.ClockResumed,
         s.SlaWarning,
         s.SlaBreached,
         s.ClockStopped,

@@ -21,6 +21,27 @@ class ClockStarted(Event):
     calendar: str
 
 
+class ClockPaused(Event):
+    """Waiting on the customer: the clock keeps its remaining working time."""
+
+    NAME = "sla.clock_paused"
+
+    clock: ClockName
+    owner_unit: str
+    paused_at: AwareDatetime
+    remaining_seconds: int
+    due_at: AwareDatetime  # the due time it would have if resumed at once
+
+
+class ClockResumed(Event):
+    NAME = "sla.clock_resumed"
+
+    clock: ClockName
+    owner_unit: str
+    resumed_at: AwareDatetime
+    due_at: AwareDatetime
+
+
 class SlaWarning(Event):
     NAME = "sla.warning"
 
@@ -46,3 +67,4 @@ class ClockStopped(Event):
     owner_unit: str
     outcome: Literal["met", "cancelled"]
     stopped_at: AwareDatetime
+    late: bool = False  # met after it had breached

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 
 import structlog
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,6 +35,9 @@ log = get_logger(__name__)
 CONSUMED = Counter("events_consumed_total", "Events consumed", ["service", "outcome"])
 
 Handler = Callable[[AsyncSession, Envelope, Event], Awaitable[None]]
+# The partition of the record being handled: state sharded by partition (the SLA monitor's
+# timers) records it so that each instance fires only what the partitions it owns hold.
+current_partition: ContextVar[int] = ContextVar("current_partition", default=0)
 
 
 class LogConsumer:
@@ -55,11 +59,23 @@ class LogConsumer:
         self.inbox = inbox
         self.handlers = handlers
         self.group_id = group_id or service
+        self._consumer: AIOKafkaConsumer | None = None
+
+    def owned_partitions(self) -> frozenset[int]:
+        """The partitions this instance is assigned now (empty while not in the group)."""
+        consumer = self._consumer
+        if consumer is None:
+            return frozenset()
+        try:
+            return frozenset(tp.partition for tp in consumer.assignment())
+        except Exception:  # not subscribed yet, or stopping
+            return frozenset()
 
     async def run(self) -> None:
         backoff = 0.2
         while True:
             consumer = make_consumer(self.settings, self.group_id)
+            self._consumer = consumer
             try:
                 await consumer.start()
                 log.info("consuming", group=self.group_id)
@@ -68,6 +84,7 @@ class LogConsumer:
                     offsets = {}
                     for tp, records in batch.items():
                         for record in records:
+                            current_partition.set(record.partition)
                             await self.process(record)
                         offsets[TopicPartition(tp.topic, tp.partition)] = records[-1].offset + 1
                     if offsets:
@@ -80,6 +97,7 @@ class LogConsumer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:
+                self._consumer = None
                 try:
                     await asyncio.wait_for(consumer.stop(), timeout=10)
                 except Exception as exc:
