@@ -142,9 +142,9 @@ def test_a_breached_resolve_clock_is_escalated_to_the_owners_supervisor(system):
             lambda: [
                 e
                 for e in timeline(system, client, cid)["events"]
-                if e["type"] == "complaint.escalated"
+                if e["type"] == "complaint.escalated" and e["data"]["clock"] == "resolve"
             ],
-            what="an escalation",
+            what="an escalation of the resolve clock",
         )
         view = client.get(system.url("intake", f"/v1/complaints/{cid}")).json()
     assert escalations[0]["data"] | {"reason": None} == {

@@ -22,19 +22,27 @@ def service_main(
     load_settings: Callable[[], ServiceSettings],
     database_url: Callable[[ServiceSettings], str],
     create_app: Callable[[ServiceSettings], FastAPI],
+    commands: dict[str, tuple[str, Callable[[ServiceSettings, argparse.Namespace], int]]]
+    | None = None,
     argv: list[str] | None = None,
 ) -> None:
+    """`migrate`, `serve`, and any service-specific `commands` (name -> (help, function))."""
     parser = argparse.ArgumentParser(prog=service)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("migrate", help="bring the service's database to the newest revision")
     serve = sub.add_parser("serve", help="run the service (the default)")
     serve.add_argument("--port", type=int, default=default_port)
+    for name, (help_text, _) in (commands or {}).items():
+        extra = sub.add_parser(name, help=help_text)
+        extra.add_argument("--check", action="store_true", help="compare, change nothing")
     args = parser.parse_args(argv)
     settings = load_settings()
     configure_logging(service, settings.log_level)
     if args.command == "migrate":
         upgrade(package, database_url(settings))
         return
+    if args.command in (commands or {}):
+        raise SystemExit(commands[args.command][1](settings, args))
     configure_tracing(service)
     port = getattr(args, "port", default_port)
     uvicorn.run(create_app(settings), host=settings.host, port=port, log_config=None)

@@ -1,4 +1,4 @@
-"""Wires the SLA monitor: database, outbox, relay, consumer, breach ticker, HTTP app."""
+"""Wires the SLA monitor: database, outbox, relay, clock projector, breach ticker, HTTP app."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from complaints_shared.runtime import Plumbing, create_service_app
 
 from .adapters.tables import outbox, processed_events
 from .config import SlaSettings
-from .domain.policy import ClockPolicy
 from .entrypoints.api import router
-from .service_layer.handlers import SlaHandlers
+from .service_layer.handlers import ClockProjector
+from .service_layer.recompute import recompute_if_policy_changed
 from .service_layer.ticker import BreachTicker
 
 
 def create_app(settings: SlaSettings) -> FastAPI:
     org = load_organisation(settings.org_directory)
+    policy = settings.policy()
     plumbing = Plumbing.build(
         service="sla-monitor",
         settings=settings,
@@ -26,22 +27,21 @@ def create_app(settings: SlaSettings) -> FastAPI:
         outbox_table=outbox,
         processed_table=processed_events,
     )
-    policy = ClockPolicy(
-        resolve_days={
-            "branch": settings.resolve_days_branch,
-            "province": settings.resolve_days_province,
-            "supervision": settings.resolve_days_supervision,
-            "hq": settings.resolve_days_hq,
-        }
-    )
+    wake = asyncio.Event()
+    projector = ClockProjector(org, plumbing.outbox, policy, wake)
 
     async def startup(app: FastAPI) -> None:
-        wake = asyncio.Event()
-        handlers = SlaHandlers(org, plumbing.outbox, policy, wake)
-        ticker = BreachTicker(plumbing.sessions, plumbing.outbox, wake)
-        plumbing.start(
-            plumbing.relay.run(), plumbing.consumer(handlers.registry()).run(), ticker.run()
+        await recompute_if_policy_changed(plumbing, org, policy, projector.calendars)
+        consumer = plumbing.consumer(projector.registry())
+        ticker = BreachTicker(
+            plumbing.sessions,
+            plumbing.outbox,
+            policy,
+            projector.calendars,
+            consumer.owned_partitions,
+            wake,
         )
+        plumbing.start(plumbing.relay.run(), consumer.run(), ticker.run())
 
     app = create_service_app(
         title="SLA monitor",
@@ -50,6 +50,7 @@ def create_app(settings: SlaSettings) -> FastAPI:
         shutdown=lambda app: plumbing.stop(),
     )
     app.state.settings = settings
+    app.state.org = org
     app.state.sessions = plumbing.sessions
     app.state.jwt_secret = settings.jwt_secret
     app.include_router(router)

@@ -1,10 +1,14 @@
-"""The SLA monitor's settings: the shared ones plus its database."""
+"""The SLA monitor's settings: the shared ones, its database, and every clock budget."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from pydantic import AliasChoices, Field
 
 from complaints_shared.settings import ServiceSettings
+
+from .domain.policy import ClockPolicy
 
 
 class SlaSettings(ServiceSettings):
@@ -16,3 +20,25 @@ class SlaSettings(ServiceSettings):
     resolve_days_province: float = 2
     resolve_days_supervision: float = 3
     resolve_days_hq: float = 3
+    transfer_minutes: float = 60
+    start_minutes: float = 120
+    inquiry_reply_minutes: float = 30
+    customer_days: float = 5
+    warn_fractions: list[float] = [0.75]
+    warn_before_due_minutes: list[float] = [60]
+
+    def policy(self) -> ClockPolicy:
+        return ClockPolicy(
+            resolve_days={
+                "branch": self.resolve_days_branch,
+                "province": self.resolve_days_province,
+                "supervision": self.resolve_days_supervision,
+                "hq": self.resolve_days_hq,
+            },
+            transfer=timedelta(minutes=self.transfer_minutes),
+            start=timedelta(minutes=self.start_minutes),
+            inquiry_reply=timedelta(minutes=self.inquiry_reply_minutes),
+            customer_days=self.customer_days,
+            warn_fractions=tuple(self.warn_fractions),
+            warn_before_due=tuple(timedelta(minutes=m) for m in self.warn_before_due_minutes),
+        )

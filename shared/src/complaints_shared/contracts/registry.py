@@ -27,6 +27,7 @@ CATALOGUE: dict[str, type[Event]] = {
         s.ClockStarted,
         s.ClockPaused,
         s.ClockResumed,
+        s.ClockRescheduled,
         s.SlaWarning,
         s.SlaBreached,
         s.ClockStopped,

@@ -42,6 +42,18 @@ class ClockResumed(Event):
     due_at: AwareDatetime
 
 
+class ClockRescheduled(Event):
+    """A running clock's due time moved because the clock policy or a calendar changed."""
+
+    NAME = "sla.clock_rescheduled"
+
+    clock: ClockName
+    owner_unit: str
+    due_at: AwareDatetime
+    previous_due_at: AwareDatetime
+    reason: str
+
+
 class SlaWarning(Event):
     NAME = "sla.warning"
 

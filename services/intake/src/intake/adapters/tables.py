@@ -77,6 +77,7 @@ clock_views = Table(
     Column("owner_unit", Text),
     Column("started_at", DateTime(timezone=True)),
     Column("due_at", DateTime(timezone=True)),
+    Column("late", Boolean, nullable=False, server_default="false"),  # met after breaching
     Column("updated_at", DateTime(timezone=True)),
 )
 

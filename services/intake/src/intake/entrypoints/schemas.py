@@ -76,7 +76,10 @@ class ClockPublic(BaseModel):
     state: Literal["running", "paused", "met", "breached", "cancelled"]
     owner_unit: str | None = None
     started_at: datetime | None = None
-    due_at: datetime | None = None
+    due_at: datetime | None = Field(
+        default=None, description="for a paused clock: the due time if resumed at once"
+    )
+    late: bool = Field(default=False, description="met after it had breached")
 
 
 class ComplaintPublic(BaseModel):

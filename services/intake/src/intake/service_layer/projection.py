@@ -92,22 +92,25 @@ async def _received(session: AsyncSession, envelope: Envelope, event: c.Complain
 
 
 async def _project_clock(session: AsyncSession, envelope: Envelope, event: Event) -> None:
-    if isinstance(event, s.ClockStarted):
-        values = {
-            "state": "running",
-            "owner_unit": event.owner_unit,
-            "started_at": event.started_at,
-            "due_at": event.due_at,
-        }
-    elif isinstance(event, s.SlaBreached):
-        values = {"state": "breached", "owner_unit": event.owner_unit, "due_at": event.due_at}
-    elif isinstance(event, s.ClockStopped):
-        values = {"state": event.outcome, "owner_unit": event.owner_unit}
-    else:
-        return
-    values["updated_at"] = func.now()
+    match event:
+        case s.ClockStarted():
+            values = {"state": "running", "started_at": event.started_at, "due_at": event.due_at,
+                      "late": False}
+        case s.ClockPaused():
+            values = {"state": "paused", "due_at": event.due_at}
+        case s.ClockResumed():
+            values = {"state": "running", "due_at": event.due_at}
+        case s.ClockRescheduled():
+            values = {"due_at": event.due_at}
+        case s.SlaBreached():
+            values = {"state": "breached", "due_at": event.due_at}
+        case s.ClockStopped():
+            values = {"state": event.outcome, "late": event.late}
+        case _:
+            return
+    values |= {"owner_unit": event.owner_unit, "updated_at": func.now()}
     statement = insert(clock_views).values(
-        complaint_id=envelope.subject, clock=event.clock, **values
+        complaint_id=envelope.subject, clock=event.clock, **{"state": "running", **values}
     )
     await session.execute(
         statement.on_conflict_do_update(index_elements=["complaint_id", "clock"], set_=values)

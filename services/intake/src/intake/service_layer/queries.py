@@ -55,6 +55,7 @@ class Queries:
                 "owner_unit": clock.owner_unit,
                 "started_at": clock.started_at,
                 "due_at": clock.due_at,
+                "late": clock.late,
             }
             for clock in clocks
         ]

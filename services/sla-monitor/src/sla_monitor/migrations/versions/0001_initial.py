@@ -3,11 +3,10 @@
 Revision ID: 0001
 """
 
+import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import MetaData
 
 from complaints_shared.migrations import create_messaging_tables_v1
-from sla_monitor.adapters import tables
 
 revision = "0001"
 down_revision = None
@@ -15,9 +14,18 @@ down_revision = None
 
 def upgrade() -> None:
     create_messaging_tables_v1()
-    own = MetaData()
-    tables.clocks.to_metadata(own)
-    own.create_all(op.get_bind())
+    op.create_table(
+        "clocks",
+        sa.Column("complaint_id", sa.Text, primary_key=True),
+        sa.Column("clock", sa.Text, primary_key=True),
+        sa.Column("owner_unit", sa.Text, nullable=False),
+        sa.Column("state", sa.Text, nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("budget_seconds", sa.BigInteger, nullable=False),
+        sa.Column("calendar", sa.Text, nullable=False),
+        sa.Column("started_event_id", sa.Text, nullable=False),
+    )
 
 
 def downgrade() -> None:

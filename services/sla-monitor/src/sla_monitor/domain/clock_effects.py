@@ -1,0 +1,111 @@
+"""What the clock fold decides: effects the adapter turns into `sla.*` events.
+
+Every effect names its clock, the clock's `run` (1 for the first start of that clock on the
+complaint, +1 on each restart: with the complaint id, clock, run and kind it makes a
+deterministic event id) and the owner it is attributed to. Times are UTC; `.time` is the
+event time or timer instant the effect marks, never the processing clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+ClockName = Literal["transfer", "start", "resolve", "inquiry_reply", "committed", "customer"]
+# The order in which clocks are listed, stopped, started and fired when instants tie.
+CLOCK_ORDER: tuple[ClockName, ...] = (
+    "transfer",
+    "start",
+    "resolve",
+    "inquiry_reply",
+    "committed",
+    "customer",
+)
+ROUND_THE_CLOCK = "24x7"
+
+
+@dataclass(frozen=True)
+class ClockStarted:
+    clock: ClockName
+    run: int
+    owner: str
+    started_at: datetime
+    due_at: datetime
+    budget_seconds: int
+    calendar: str  # "24x7", or the unit whose working calendar counts
+    handling_level: str | None = None
+
+    @property
+    def time(self) -> datetime:
+        return self.started_at
+
+
+@dataclass(frozen=True)
+class ClockPaused:
+    clock: ClockName
+    run: int
+    owner: str
+    at: datetime
+    remaining_seconds: int
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class ClockResumed:
+    clock: ClockName
+    run: int
+    owner: str
+    at: datetime
+    due_at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class ClockStopped:
+    clock: ClockName
+    run: int
+    owner: str
+    outcome: Literal["met", "cancelled"]
+    at: datetime
+    late: bool = False  # met after the clock breached
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class ClockWarned:
+    clock: ClockName
+    run: int
+    owner: str
+    point: str  # "75%", "1h", ...
+    at: datetime  # the instant the point marks
+    due_at: datetime
+    remaining_seconds: int
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class ClockBreached:
+    clock: ClockName
+    run: int
+    owner: str
+    due_at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.due_at
+
+
+ClockEffect = ClockStarted | ClockPaused | ClockResumed | ClockStopped | ClockWarned | ClockBreached

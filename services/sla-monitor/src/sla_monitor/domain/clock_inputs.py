@@ -1,0 +1,128 @@
+"""What the clock fold reads: one plain class per log event type, plus the timer tick.
+
+The adapter builds these from the log's events; `NAME` is the log's type. Every input has an
+event time (`.time`), taken from the event, never from the processing clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Literal
+
+
+@dataclass(frozen=True)
+class Received:
+    NAME: ClassVar[str] = "complaint.received"
+    kind: Literal["complaint", "inquiry"]
+    receiving_unit: str
+    received_at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.received_at
+
+
+@dataclass(frozen=True)
+class Assigned:
+    NAME: ClassVar[str] = "complaint.assigned"
+    owner_unit: str
+    handling_level: str
+    at: datetime
+    previous_owner: str | None = None
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class Transferred:
+    NAME: ClassVar[str] = "complaint.transferred"
+    from_unit: str
+    to_unit: str
+    at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class Accepted:
+    NAME: ClassVar[str] = "complaint.accepted"
+    unit: str
+    at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class DeadlineCommitted:
+    NAME: ClassVar[str] = "complaint.deadline_committed"
+    committed_deadline: datetime
+    at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """An action that carries only its time."""
+
+    at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class WaitingOnCustomer(_Moment):
+    NAME: ClassVar[str] = "complaint.waiting_on_customer"
+
+
+@dataclass(frozen=True)
+class CustomerResponded(_Moment):
+    NAME: ClassVar[str] = "complaint.customer_responded"
+
+
+@dataclass(frozen=True)
+class Resolved(_Moment):
+    NAME: ClassVar[str] = "complaint.resolved"
+
+
+@dataclass(frozen=True)
+class Reopened(_Moment):
+    NAME: ClassVar[str] = "complaint.reopened"
+
+
+@dataclass(frozen=True)
+class Closed(_Moment):
+    NAME: ClassVar[str] = "complaint.closed"
+
+
+@dataclass(frozen=True)
+class TimerTick(_Moment):
+    """Evaluate warnings and breaches at `at` (both `timer.due` and `timer.warning`)."""
+
+    NAME: ClassVar[str] = "timer.tick"
+
+
+ClockInput = (
+    Received
+    | Assigned
+    | Transferred
+    | Accepted
+    | DeadlineCommitted
+    | WaitingOnCustomer
+    | CustomerResponded
+    | Resolved
+    | Reopened
+    | Closed
+    | TimerTick
+)

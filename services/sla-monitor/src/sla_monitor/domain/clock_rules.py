@@ -1,0 +1,247 @@
+"""One rule per input type: which clocks an event starts, pauses, resumes, meets or cancels.
+
+Each rule gets the event time already in UTC and returns the new state and its effects.
+`clocks.decide` documents the rules as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from .clock_effects import CLOCK_ORDER, ROUND_THE_CLOCK, ClockEffect, ClockName
+from .clock_inputs import (
+    Accepted,
+    Assigned,
+    Closed,
+    CustomerResponded,
+    DeadlineCommitted,
+    Received,
+    Reopened,
+    Resolved,
+    Transferred,
+    WaitingOnCustomer,
+)
+from .clock_state import Calendars, ComplaintClocks, calendar_of
+from .clock_timers import pause_clock, resume_clock, start_clock, stop_clock
+from .policy import ClockPolicy
+
+OWNER_CLOCKS: tuple[ClockName, ...] = ("transfer", "start", "resolve", "committed")
+ALL_CLOCKS = CLOCK_ORDER
+Outcome = tuple[ComplaintClocks, list[ClockEffect]]
+Rule = Callable[[ComplaintClocks, Any, datetime, ClockPolicy, Calendars], Outcome]
+
+
+def _stop(
+    state: ComplaintClocks,
+    names: tuple[ClockName, ...],
+    outcome: Literal["met", "cancelled"],
+    at: datetime,
+    calendars: Calendars,
+) -> Outcome:
+    """Stop those of `names` that are running or paused."""
+    effects: list[ClockEffect] = []
+    for name in names:
+        clock = state.clock(name)
+        if clock is not None and clock.active:
+            stopped, effect = stop_clock(clock, outcome, at, calendars)
+            state = state.with_clock(stopped)
+            effects.append(effect)
+    return state, effects
+
+
+def _start_resolve(
+    state: ComplaintClocks, at: datetime, policy: ClockPolicy, calendars: Calendars
+) -> Outcome:
+    """The owner's `resolve` clock: working days by handling level on the owner's calendar."""
+    assert state.owner is not None and state.level is not None
+    budget = policy.resolve_budget(calendar_of(state.owner, calendars), state.level)
+    state, started = start_clock(
+        state,
+        "resolve",
+        owner=state.owner,
+        calendar=state.owner,
+        budget=budget,
+        at=at,
+        policy=policy,
+        calendars=calendars,
+        level=state.level,
+    )
+    return state, [started]
+
+
+def received(
+    state: ComplaintClocks, event: Received, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    if state.received_at is not None:  # delivered twice
+        return state, []
+    unit = event.receiving_unit
+    state = replace(state, kind=event.kind, receiving_unit=unit, received_at=at)
+    effects: list[ClockEffect] = []
+    starts: list[tuple[ClockName, str, timedelta]] = []
+    if event.kind == "inquiry":
+        starts.append(
+            ("inquiry_reply", ROUND_THE_CLOCK, policy.round_the_clock("inquiry_reply", None))
+        )
+    starts.append(("customer", unit, policy.customer_budget(calendar_of(unit, cal))))
+    for name, calendar, budget in starts:
+        state, started = start_clock(
+            state,
+            name,
+            owner=unit,
+            calendar=calendar,
+            budget=budget,
+            at=at,
+            policy=policy,
+            calendars=cal,
+        )
+        effects.append(started)
+    return state, effects
+
+
+def assigned(
+    state: ComplaintClocks, event: Assigned, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    if (state.owner, state.level, state.assigned_at) == (
+        event.owner_unit,
+        event.handling_level,
+        at,
+    ):
+        return state, []  # delivered twice
+    policy.days_for(event.handling_level)  # refuse an unknown level before changing anything
+    state, effects = _stop(state, OWNER_CLOCKS, "cancelled", at, cal)
+    owner, level = event.owner_unit, event.handling_level
+    state = replace(state, owner=owner, level=level, assigned_at=at)
+    round_the_clock: tuple[ClockName, ...] = ("transfer", "start")
+    for name in round_the_clock:
+        state, started = start_clock(
+            state,
+            name,
+            owner=owner,
+            calendar=ROUND_THE_CLOCK,
+            budget=policy.round_the_clock(name, level),
+            at=at,
+            policy=policy,
+            calendars=cal,
+            level=level,
+        )
+        effects.append(started)
+    state, started_resolve = _start_resolve(state, at, policy, cal)
+    return state, effects + started_resolve
+
+
+def transferred(
+    state: ComplaintClocks, event: Transferred, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    if event.from_unit != state.owner:
+        return state, []  # not the current owner's hand-off (or already superseded)
+    state, met = _stop(state, ("transfer",), "met", at, cal)
+    state, cancelled = _stop(state, OWNER_CLOCKS, "cancelled", at, cal)
+    return state, met + cancelled
+
+
+def accepted(
+    state: ComplaintClocks, event: Accepted, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    if event.unit != state.owner:
+        return state, []
+    return _stop(state, ("transfer", "start"), "met", at, cal)
+
+
+def waiting_on_customer(
+    state: ComplaintClocks,
+    event: WaitingOnCustomer,
+    at: datetime,
+    policy: ClockPolicy,
+    cal: Calendars,
+) -> Outcome:
+    effects: list[ClockEffect] = []
+    for clock in list(state.clocks.values()):
+        # A breached clock is not paused: waiting now does not undo the missed deadline.
+        if clock.name in policy.pausable and clock.status == "running" and not clock.breached:
+            paused, effect = pause_clock(clock, at, cal)
+            state = state.with_clock(paused)
+            effects.append(effect)
+    return state, effects
+
+
+def customer_responded(
+    state: ComplaintClocks,
+    event: CustomerResponded,
+    at: datetime,
+    policy: ClockPolicy,
+    cal: Calendars,
+) -> Outcome:
+    effects: list[ClockEffect] = []
+    for clock in list(state.clocks.values()):
+        if clock.status == "paused":
+            running, effect = resume_clock(clock, at, policy, cal)
+            state = state.with_clock(running)
+            effects.append(effect)
+    return state, effects
+
+
+def deadline_committed(
+    state: ComplaintClocks,
+    event: DeadlineCommitted,
+    at: datetime,
+    policy: ClockPolicy,
+    cal: Calendars,
+) -> Outcome:
+    owner = state.owner or state.receiving_unit
+    if owner is None:
+        return state, []  # nobody to hold to it yet
+    state, effects = _stop(state, ("committed",), "cancelled", at, cal)  # a new promise
+    budget = max(event.committed_deadline - at, timedelta(0))
+    state, started = start_clock(
+        state,
+        "committed",
+        owner=owner,
+        calendar=ROUND_THE_CLOCK,
+        budget=budget,
+        at=at,
+        policy=policy,
+        calendars=cal,
+        level=state.level,
+    )
+    return state, [*effects, started]
+
+
+def resolved(
+    state: ComplaintClocks, event: Resolved, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    return _stop(state, ALL_CLOCKS, "met", at, cal)
+
+
+def reopened(
+    state: ComplaintClocks, event: Reopened, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    state = replace(state, closed=False)
+    if state.owner is None or state.level is None:
+        return state, []
+    state, effects = _stop(state, ("resolve",), "cancelled", at, cal)
+    state, started = _start_resolve(state, at, policy, cal)
+    return state, effects + started
+
+
+def closed(
+    state: ComplaintClocks, event: Closed, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    state, effects = _stop(state, ALL_CLOCKS, "cancelled", at, cal)
+    return replace(state, closed=True), effects
+
+
+RULES: dict[type, Rule] = {
+    Received: received,
+    Assigned: assigned,
+    Transferred: transferred,
+    Accepted: accepted,
+    WaitingOnCustomer: waiting_on_customer,
+    CustomerResponded: customer_responded,
+    DeadlineCommitted: deadline_committed,
+    Resolved: resolved,
+    Reopened: reopened,
+    Closed: closed,
+}

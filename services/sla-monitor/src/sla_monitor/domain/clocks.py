@@ -1,0 +1,146 @@
+"""The clock rules of DOMAIN.md §4 as a pure fold: `decide(state, input) -> (state, effects)`.
+
+No I/O and no wall clock: every time comes from an input, so folding the same inputs always
+gives the same states and effects. The rules (one function each in `clock_rules`):
+
+- `received` starts `customer` (end to end, on the receiving unit's calendar, owned by the
+  receiving unit; no hand-off resets it) and, for an inquiry, `inquiry_reply` (30 min, 24x7,
+  complaint-wide like `customer`: assignments do not reset it).
+- `assigned` cancels the previous owner's clocks (`transfer`, `start`, `resolve`,
+  `committed`) and starts the new owner's `transfer` (1 h), `start` (2 h) and `resolve`
+  (working days by handling level, on the owner's calendar). The same assignment delivered
+  twice (same owner, level and time) changes nothing.
+- `transferred` from the owner meets its `transfer` clock and cancels its other clocks; the
+  `assigned` that routing appends with it starts the new owner's.
+- `accepted` by the owner meets `start` and `transfer` (it will handle it, not hand it on).
+- `waiting_on_customer` pauses the policy's pausable clocks (`resolve` by default; not
+  `committed`, a date promised to the customer), unless already breached;
+  `customer_responded` resumes them with exactly the working time that was left.
+- `deadline_committed` starts `committed` (24x7) up to the promised instant, cancelling an
+  earlier promise; a deadline already past is due at once.
+- `resolved` meets every running or paused clock (`late` if it had breached).
+- `reopened` restarts `resolve` with a fresh budget from the reopen time; `customer` measures
+  receipt to the first reply and is not restarted.
+- `closed` cancels whatever still runs; later inputs other than `reopened` are ignored.
+
+Before applying an event, `decide` fires the warnings and breaches due strictly before the
+event's time (at the instants they mark), so a replay without timer ticks emits what the live
+run did, and a reply exactly at the due time is in time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from .clock_effects import (
+    CLOCK_ORDER,
+    ROUND_THE_CLOCK,
+    ClockBreached,
+    ClockEffect,
+    ClockName,
+    ClockPaused,
+    ClockResumed,
+    ClockStarted,
+    ClockStopped,
+    ClockWarned,
+)
+from .clock_inputs import (
+    Accepted,
+    Assigned,
+    ClockInput,
+    Closed,
+    CustomerResponded,
+    DeadlineCommitted,
+    Received,
+    Reopened,
+    Resolved,
+    TimerTick,
+    Transferred,
+    WaitingOnCustomer,
+)
+from .clock_rules import OWNER_CLOCKS, RULES
+from .clock_state import (
+    Calendars,
+    Clock,
+    ComplaintClocks,
+    from_json,
+    projected_due,
+    remaining_at,
+    to_json,
+)
+from .clock_timers import fire_timers, next_timer
+from .policy import ClockPolicy
+
+__all__ = [
+    "CLOCK_ORDER",
+    "OWNER_CLOCKS",
+    "ROUND_THE_CLOCK",
+    "Accepted",
+    "Assigned",
+    "Calendars",
+    "Clock",
+    "ClockBreached",
+    "ClockEffect",
+    "ClockInput",
+    "ClockName",
+    "ClockPaused",
+    "ClockPolicy",
+    "ClockResumed",
+    "ClockStarted",
+    "ClockStopped",
+    "ClockWarned",
+    "Closed",
+    "ComplaintClocks",
+    "CustomerResponded",
+    "DeadlineCommitted",
+    "Received",
+    "Reopened",
+    "Resolved",
+    "TimerTick",
+    "Transferred",
+    "WaitingOnCustomer",
+    "decide",
+    "fire_timers",
+    "fold",
+    "from_json",
+    "next_timer",
+    "projected_due",
+    "remaining_at",
+    "to_json",
+]
+
+
+def decide(
+    state: ComplaintClocks, event: ClockInput, policy: ClockPolicy, calendars: Calendars
+) -> tuple[ComplaintClocks, list[ClockEffect]]:
+    """Apply one input to one complaint's clocks; the effects come in the order they happen.
+
+    A `TimerTick` fires what is due at or before its instant; any other event first fires
+    what was due strictly before its time, then applies its rule.
+    """
+    for moment in (event.time, getattr(event, "committed_deadline", event.time)):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"{type(event).__name__} has a naive time {moment.isoformat()}")
+    at = event.time.astimezone(UTC)
+    if isinstance(event, TimerTick):
+        return fire_timers(state, at)
+    state, effects = fire_timers(state, at, strictly_before=True)
+    if state.closed and not isinstance(event, Reopened):
+        return state, effects
+    state, more = RULES[type(event)](state, event, at, policy, calendars)
+    return state, effects + more
+
+
+def fold(
+    events: list[ClockInput] | tuple[ClockInput, ...],
+    policy: ClockPolicy,
+    calendars: Calendars,
+    state: ComplaintClocks | None = None,
+) -> tuple[ComplaintClocks, list[ClockEffect]]:
+    """`decide` over `events` in order, from `state` (default: nothing yet); all effects."""
+    state = state if state is not None else ComplaintClocks()
+    effects: list[ClockEffect] = []
+    for event in events:
+        state, more = decide(state, event, policy, calendars)
+        effects.extend(more)
+    return state, effects
