@@ -130,12 +130,12 @@ class Stack:
             **self.config.extra_env,
         }
 
-    def start_service(self, name: str) -> None:
+    def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
         spec = next(s for s in SERVICES if s.name == name)
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", spec.package, "serve", "--port", str(self.port_of(name))],
-            env=self.env(),
+            env={**self.env(), **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

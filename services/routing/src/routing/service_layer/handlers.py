@@ -25,7 +25,8 @@ from ..domain.rules import (
 )
 
 SOURCE = "/routing"
-ESCALATED_CLOCKS = frozenset({"resolve", "start"})
+# A breached deadline the owner had to meet: sign for it, resolve it, keep the promised date.
+ESCALATED_CLOCKS = frozenset({"resolve", "start", "committed"})
 
 
 def assigned_event(decision: Decision, previous_owner: str | None) -> r.ComplaintAssigned:
@@ -160,7 +161,7 @@ class RoutingHandlers:
     async def escalate_breach(
         self, session: AsyncSession, envelope: Envelope, event: s.SlaBreached
     ) -> None:
-        """A breached `resolve` or `start` clock goes to the unit that supervises its owner.
+        """A breached `resolve`, `start` or `committed` clock goes to the owner's supervisor.
 
         The owner keeps the complaint; the supervisor is now involved and accountable for
         chasing it (DOMAIN.md §4: overdue handling is visible, attributed and escalated).
