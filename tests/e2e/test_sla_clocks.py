@@ -73,6 +73,21 @@ def test_a_promised_deadline_seconds_ahead_breaches_on_time_and_is_escalated(sys
             lambda: (clock(system, client, cid, "committed") or {}).get("state") == "breached",
             what="GET shows the committed clock breached",
         )
+        listed = client.get(
+            system.url("sla-monitor", "/v1/sla/breaches"),
+            params={"unit": "GD-GZ", "from": (promised - timedelta(seconds=1)).isoformat()},
+        ).json()["breaches"]
+        assert {(b["complaint_id"], b["clock"]) for b in listed} >= {(cid, "committed")}
+        due = client.get(
+            system.url("sla-monitor", "/v1/sla/due"), params={"unit": "GD-GZ", "within": "P2D"}
+        ).json()["clocks"]
+        assert cid in {c["complaint_id"] for c in due}  # its resolve clock, not yet due
+        assert (
+            system.client("YN")
+            .get(system.url("sla-monitor", "/v1/sla/breaches"), params={"unit": "GD-GZ"})
+            .status_code
+            == 403
+        )
 
 
 def test_waiting_on_the_customer_pauses_resolve_and_the_answer_resumes_it(system):

@@ -26,6 +26,10 @@ class SlaSettings(ServiceSettings):
     customer_days: float = 5
     warn_fractions: list[float] = [0.75]
     warn_before_due_minutes: list[float] = [60]
+    level_overrides_minutes: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description='per handling level, minutes of a 24x7 clock, e.g. {"province": {"start": 240}}',
+    )
 
     def policy(self) -> ClockPolicy:
         return ClockPolicy(
@@ -41,4 +45,8 @@ class SlaSettings(ServiceSettings):
             customer_days=self.customer_days,
             warn_fractions=tuple(self.warn_fractions),
             warn_before_due=tuple(timedelta(minutes=m) for m in self.warn_before_due_minutes),
+            level_overrides={
+                level: {clock: timedelta(minutes=m) for clock, m in clocks.items()}
+                for level, clocks in self.level_overrides_minutes.items()
+            },
         )
