@@ -1,6 +1,7 @@
 # The two commands of the README are `make run` and `make test`; everything else is for contributors.
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
+CHROMIUM := .venv/.chromium
 PYTEST  := $(PY) -m pytest
 UV_VERSION := 0.13.9
 
@@ -12,10 +13,17 @@ $(STAMP): requirements.lock
 	.venv/bin/uv pip install --quiet --python $(PY) -r requirements.lock
 	touch $(STAMP)
 
-run: $(STAMP)  ## embedded PostgreSQL + broker + the four services + demo data
+# The dashboard's browser test drives Debian's Chromium (Playwright cannot download browsers
+# here), with a CJK font so that its screenshot shows the Chinese labels.
+$(CHROMIUM): | $(STAMP)
+	command -v chromium >/dev/null 2>&1 || (apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei)
+	touch $(CHROMIUM)
+
+run: $(STAMP)  ## embedded PostgreSQL + broker + the five services + demo data
 	$(PY) -m devstack run
 
-test: $(STAMP)  ## every suite: unit, integration, end-to-end
+test: $(STAMP) $(CHROMIUM)  ## every suite: unit, integration, end-to-end
 	$(PYTEST) -q shared services tests
 
 unit: $(STAMP)
@@ -24,7 +32,7 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(PYTEST) -q tests/integration
 
-e2e: $(STAMP)
+e2e: $(STAMP) $(CHROMIUM)
 	$(PYTEST) -q tests/e2e
 
 bench: $(STAMP)

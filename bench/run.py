@@ -26,6 +26,8 @@ from types import ModuleType
 
 BENCHMARKS = [  # module names in bench/, in the order of the report
     "routing_decisions",
+    "sla_breach_latency",
+    "sla_replay",
 ]
 
 BENCH = Path(__file__).resolve().parent
@@ -87,6 +89,7 @@ def select(registry: dict[str, ModuleType], names: list[str]) -> list[str]:
 
 def run_one(module: ModuleType, facts: dict[str, str]) -> dict:
     print(f"[bench] {module.NAME}: running…", flush=True)
+    load_at_start = round(os.getloadavg()[0], 2)  # other work on the machine makes figures noisy
     start = time.perf_counter()
     result = module.run()
     elapsed = time.perf_counter() - start
@@ -99,7 +102,7 @@ def run_one(module: ModuleType, facts: dict[str, str]) -> dict:
         "method": result["method"],
         "measured": _now(),
         "commit": _commit(),
-        "load": round(os.getloadavg()[0], 2),  # other work on the machine makes figures noisy
+        "load": load_at_start,
         "machine": facts,
     }
 

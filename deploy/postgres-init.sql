@@ -2,3 +2,4 @@ CREATE DATABASE intake;
 CREATE DATABASE routing;
 CREATE DATABASE sla_monitor;
 CREATE DATABASE notifier;
+CREATE DATABASE dashboard;

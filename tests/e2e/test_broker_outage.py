@@ -61,6 +61,6 @@ def test_a_complaint_posted_during_a_broker_outage_reaches_every_service_once(sy
             system.url("notifier", "/v1/notifications"), params={"complaint_id": cid}
         ).json()["notifications"]
         deliveries = [
-            (a["recipient_unit"], a["channel"], a["recipient"], a["cause_type"]) for a in alerts
+            (a["cause_event_id"], a["recipient_unit"], a["channel"], a["recipient"]) for a in alerts
         ]
         assert len(deliveries) == len(set(deliveries))  # nobody told twice

@@ -37,7 +37,7 @@ def run() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the services too
         signal.signal(signum, lambda *_: stopping.set())
     try:
-        print("starting PostgreSQL, the broker, migrations and the four services…", flush=True)
+        print("starting PostgreSQL, the broker, migrations and the five services…", flush=True)
         stack.start()
         print_welcome(stack)
         while not stopping.wait(0.5):

@@ -42,6 +42,7 @@ SERVICES = (
     ServiceSpec("routing", "routing", 8002, "routing"),
     ServiceSpec("sla-monitor", "sla_monitor", 8003, "sla_monitor"),
     ServiceSpec("notifier", "notifier", 8004, "notifier"),
+    ServiceSpec("dashboard", "dashboard", 8005, "dashboard"),
 )
 
 

@@ -1,6 +1,8 @@
-"""Wires the notifier: database, outbox, relay, consumer, HTTP app."""
+"""Wires the notifier: database, outbox, relay, consumer, dispatcher, channels, HTTP app."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -8,9 +10,13 @@ from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
 from .adapters.tables import outbox, processed_events
+from .adapters.transports import Transports
 from .config import NotifierSettings
+from .domain.policy import RateLimit, Retry
 from .entrypoints.api import router
+from .service_layer.dispatcher import Dispatcher
 from .service_layer.handlers import NotifierHandlers
+from .service_layer.recording import AlertBook
 
 
 def create_app(settings: NotifierSettings) -> FastAPI:
@@ -22,19 +28,47 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         outbox_table=outbox,
         processed_table=processed_events,
     )
-    handlers = NotifierHandlers(org, plumbing.outbox, settings.public_base_url)
+    limit = RateLimit(
+        messages=settings.alert_rate_limit,
+        window=timedelta(seconds=settings.alert_rate_window_seconds),
+    )
+    handlers = NotifierHandlers(org, settings, AlertBook(limit))
+    transports = Transports(settings)
+    dispatcher = Dispatcher(
+        sessions=plumbing.sessions,
+        outbox=plumbing.outbox,
+        transports=transports,
+        database_url=settings.database_url,
+        retry=Retry(
+            max_attempts=settings.alert_max_attempts,
+            base=settings.alert_backoff_seconds,
+            cap=settings.alert_backoff_max_seconds,
+        ),
+        public_base_url=settings.public_base_url,
+        poll_seconds=settings.alert_dispatch_poll_seconds,
+        concurrency=settings.alert_dispatch_concurrency,
+    )
 
     async def startup(app: FastAPI) -> None:
-        plumbing.start(plumbing.relay.run(), plumbing.consumer(handlers.registry()).run())
+        plumbing.start(
+            plumbing.relay.run(),
+            plumbing.consumer(handlers.registry()).run(),
+            dispatcher.run(),
+        )
+
+    async def shutdown(app: FastAPI) -> None:
+        await plumbing.stop()
+        await transports.aclose()
 
     app = create_service_app(
         title="Notifier",
         description="Alerts the people who own a complaint and records every attempt.",
         startup=startup,
-        shutdown=lambda app: plumbing.stop(),
+        shutdown=shutdown,
     )
     app.state.settings = settings
     app.state.sessions = plumbing.sessions
     app.state.jwt_secret = settings.jwt_secret
+    app.state.org = org
     app.include_router(router)
     return app

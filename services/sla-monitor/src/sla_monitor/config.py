@@ -28,7 +28,8 @@ class SlaSettings(ServiceSettings):
     warn_before_due_minutes: list[float] = [60]
     level_overrides_minutes: dict[str, dict[str, float]] = Field(
         default_factory=dict,
-        description='per handling level, minutes of a 24x7 clock, e.g. {"province": {"start": 240}}',
+        description="per handling level, minutes of a 24x7 clock, "
+        'e.g. {"province": {"start": 240}}',
     )
 
     def policy(self) -> ClockPolicy:

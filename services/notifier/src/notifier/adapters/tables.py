@@ -1,13 +1,48 @@
-"""The notifier's tables: every alert and its delivery, plus messaging tables."""
+"""The notifier's tables: what it knows of each complaint, every alert, every delivery.
+
+- `complaint_facts`: receiving unit, media and restricted flags, units involved, the customer
+  as masked text (the plain name and phone never reach this database);
+- `alerts`: one row per (cause event, recipient, channel), so a redelivered event tells
+  nobody twice; each points at the delivery that carries it;
+- `deliveries`: what the dispatcher sends: one alert, or a digest of the alerts a rate limit
+  folded; attempts, next attempt and lease live here;
+- `rate_windows`: per recipient (channel and address), the current window and its digest.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, Table, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from complaints_shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
 outbox, processed_events = define_messaging_tables(metadata)
+
+complaint_facts = Table(
+    "complaint_facts",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("receiving_unit", Text),
+    Column("media", Boolean, nullable=False, server_default=text("false")),
+    Column("restricted", Boolean, nullable=False, server_default=text("false")),
+    Column("involved", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("handoff_told", Text),
+    Column("customer", Text, nullable=False, server_default=""),  # masked
+)
 
 alerts = Table(
     "alerts",
@@ -19,9 +54,58 @@ alerts = Table(
     Column("recipient_unit", Text, nullable=False),
     Column("channel", Text, nullable=False),
     Column("recipient", Text, nullable=False),  # masked
-    Column("status", Text, nullable=False),
+    Column("status", Text, nullable=False),  # pending | folded | sent | failed | cancelled
     Column("attempts", Integer, nullable=False),
     Column("message", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # since revision 0002
+    Column("seq", BigInteger, Identity(), nullable=False),
+    Column("delivery_id", Text),
+    Column("subject", Text),
+    Column("role", Text),
+    Column("clock", Text),
+    Column("language", Text),
+    Column("scheduled_for", DateTime(timezone=True)),  # a later escalation step
+    Column("sent_at", DateTime(timezone=True)),
+    Column("reason", Text),  # why it failed or was called off
+    Column("correlation_id", Text),
+    Column("trace", JSONB),
     Index("alerts_by_complaint", "complaint_id", "created_at"),
+    Index("alerts_by_delivery", "delivery_id"),
 )
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),  # single | digest
+    Column("channel", Text, nullable=False),
+    Column("address", Text, nullable=False),  # a staff contact's address, for sending
+    Column("recipient", Text, nullable=False),  # masked
+    Column("recipient_unit", Text, nullable=False),
+    Column("language", Text, nullable=False),
+    Column("status", Text, nullable=False),  # pending | sending | sent | failed | cancelled
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+    Index(
+        "deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status IN ('pending', 'sending')"),
+    ),
+)
+
+rate_windows = Table(
+    "rate_windows",
+    metadata,
+    Column("recipient_key", Text, primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("sent", Integer, nullable=False),
+    Column("digest_id", Text),
+)
+
+# Every commit that adds deliveries wakes the dispatchers (the trigger is in revision 0002).
+DELIVERIES_NOTIFY_CHANNEL = "notifier_deliveries"

@@ -118,7 +118,9 @@ def stop_clock(
         used=min(used, clock.budget),
         pending=(),
     )
-    late = outcome == "met" and clock.breached
+    # Late by event time: a reply dated before the due time is in time even if it reached us
+    # after the breach had been announced (a late-registered reply).
+    late = outcome == "met" and clock.breached and (clock.due_at is None or at > clock.due_at)
     return stopped, ClockStopped(clock.name, clock.run, clock.owner, outcome, at, late)
 
 

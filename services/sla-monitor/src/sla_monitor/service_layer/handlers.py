@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache
+from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,13 +15,25 @@ from complaints_shared.organisation import Organisation
 
 from ..domain import clocks as k
 from ..domain.calendars import calendar_for_unit
+from ..domain.working_time import Calendar
 from . import clock_store
 from .translate import LISTENS_TO, clock_input, effect_envelopes
 
 
 def unit_calendars(org: Organisation) -> k.Calendars:
-    """Each unit's working calendar, built once."""
-    return lru_cache(maxsize=None)(lambda unit_id: calendar_for_unit(org, unit_id))
+    """Each unit's working calendar, built once, and one shared object per distinct
+    (calendar, time zone): the working-time engine caches day intervals per calendar, and
+    equal-but-separate calendars would make every cache lookup compare whole holiday sets."""
+    shared: dict[tuple[str | None, str | None], Calendar] = {}
+
+    @cache
+    def calendar(unit_id: str) -> Calendar:
+        key = (org.inherited(unit_id, "calendar"), org.inherited(unit_id, "timezone"))
+        if key not in shared:
+            shared[key] = calendar_for_unit(org, unit_id)
+        return shared[key]
+
+    return calendar
 
 
 class ClockProjector:

@@ -67,9 +67,14 @@ async def fold_log(
             progress(1)
         try:
             envelope = from_kafka(record.key, record.value, record.headers)
-            clock_event = clock_input(envelope, parse(envelope))
+            event = parse(envelope)
         except MalformedEvent:
             continue  # the live consumer dead-letters it; it changes no clock
+        clock_event = clock_input(envelope, event)
+        if isinstance(event, s.SlaWarning | s.SlaBreached):
+            # Our own timer events mark where the live ticker fired: fire there too, so an
+            # event that arrived after a breach had been announced folds as it did live.
+            clock_event = k.TimerTick(envelope.time)
         if clock_event is None:
             continue
         cid = envelope.subject

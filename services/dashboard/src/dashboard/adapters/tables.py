@@ -1,0 +1,118 @@
+"""The dashboard's tables: its own projection of the log, plus the standard messaging tables.
+
+- `complaints`: one row per complaint (customer data masked); `updated_at` is processing time
+  and only tells live pages that something changed (a trigger NOTIFYs `dashboard`).
+- `clock_runs`: every run of every clock, from the `sla.*` events.
+- `samples`: measured durations (time to start, time to resolve).
+- `timeline_entries`: each event's public fields, in log order, for the hand-off timeline.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from complaints_shared.messaging.tables import define_messaging_tables
+
+metadata = MetaData()
+outbox, processed_events = define_messaging_tables(metadata)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("kind", Text),
+    Column("channel", Text),
+    Column("receiving_unit", Text),
+    Column("business_line", Text),
+    Column("severity", Text),
+    Column("received_at", DateTime(timezone=True)),
+    Column("customer_name", Text),  # masked
+    Column("customer_phone", Text),  # masked
+    Column("status", Text, nullable=False),
+    Column("owner_unit", Text),
+    Column("handling_level", Text),
+    Column("owner_since", DateTime(timezone=True)),
+    Column("owner_accepted", Boolean, nullable=False),
+    Column("early_acceptance", JSONB),  # [unit, at] signed for before the assignment arrived
+    Column("restricted", Boolean, nullable=False),
+    Column("units_involved", ARRAY(Text), nullable=False),
+    Column("classification", Text),
+    Column("satisfaction", Integer),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("last_event_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index(
+        "complaints_open",
+        "complaint_id",
+        postgresql_where=text("status NOT IN ('resolved', 'closed')"),
+    ),
+    Index("complaints_received_at", "received_at"),
+    Index("complaints_units_involved", "units_involved", postgresql_using="gin"),
+    Index("complaints_updated_at", "updated_at"),
+)
+
+clock_runs = Table(
+    "clock_runs",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("clock", Text, primary_key=True),
+    Column("run", Integer, primary_key=True),
+    Column("owner_unit", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True)),
+    Column("state", Text, nullable=False),
+    Column("breached", Boolean, nullable=False),
+    Column("stopped_at", DateTime(timezone=True)),
+    Column("late", Boolean, nullable=False),
+)
+
+samples = Table(
+    "samples",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("measure", Text, primary_key=True),
+    Column("unit", Text, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("seconds", BigInteger, nullable=False),
+)
+
+timeline_entries = Table(
+    "timeline_entries",
+    metadata,
+    Column("position", BigInteger, Identity(), primary_key=True),
+    Column("complaint_id", Text, nullable=False),
+    Column("event_id", Text, nullable=False, unique=True),
+    Column("type", Text, nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("data", JSONB, nullable=False),
+    Index("timeline_by_complaint", "complaint_id", "position"),
+)
+
+# A commit that changed the projection wakes every live page of every instance (NOTIFY is
+# delivered on commit, and only then); the change feed polls slowly as well.
+CHANGES_CHANNEL = "dashboard"
+CHANGES_TRIGGER_SQL = (
+    f"""
+    CREATE OR REPLACE FUNCTION dashboard_notify() RETURNS trigger AS $$
+    BEGIN PERFORM pg_notify('{CHANGES_CHANNEL}', ''); RETURN NULL; END; $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER dashboard_notify AFTER INSERT OR UPDATE ON complaints
+    FOR EACH STATEMENT EXECUTE FUNCTION dashboard_notify()
+    """,
+)

@@ -1,0 +1,1 @@
+"""Dashboard domain: the fold of one complaint's events and the figures over many (pure)."""

@@ -1,0 +1,109 @@
+"""The dashboard's JSON (and CSV) under /v1/dashboard, scoped by the caller's token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from complaints_shared.http.problems import Problem
+
+from ..domain.scope import label, subtree
+from .csv_format import SUMMARY_COLUMNS, csv_response, summary_rows
+from .params import Caller, CallerScope, Figures, Org, Queries, scope_for
+
+router = APIRouter(prefix="/v1/dashboard")
+Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
+LIST_COLUMNS = (
+    "complaint_id",
+    "received_at",
+    "received_day",
+    "kind",
+    "channel",
+    "business_line",
+    "severity",
+    "receiving_unit",
+    "owner_unit",
+    "status",
+    "live",
+    "breached_clocks",
+    "next_clock",
+    "next_due_at",
+    "classification",
+    "satisfaction",
+    "start_seconds",
+    "resolve_seconds",
+)
+
+
+@router.get("/summary")
+async def summary(q: Figures, queries: Queries, format: Format = "json"):
+    """Every figure of the page: live counts by unit, line and channel, the at-risk list, and
+    for complaints received in the period: counts per day, on-time rates, durations,
+    classification and satisfaction."""
+    figures = await queries.summary(q)
+    if format == "csv":
+        return csv_response(summary_rows(figures), SUMMARY_COLUMNS, "dashboard-summary.csv")
+    return figures
+
+
+@router.get("/complaints")
+async def complaints(
+    q: Figures,
+    queries: Queries,
+    state: Literal["open", "due_soon", "breached"] = "open",
+    dimension: Literal["unit", "line", "channel"] | None = None,
+    key: str | None = None,
+    format: Format = "json",
+):
+    """The open complaints behind a live count (e.g. `dimension=unit&key=YN-KM&state=breached`),
+    soonest due first."""
+    rows = await queries.complaint_list(q, state, dimension, key)
+    if format == "csv":
+        return csv_response(rows, LIST_COLUMNS, f"complaints-{state}.csv")
+    return {
+        "scope": q.scope.root,
+        "state": state,
+        "dimension": dimension,
+        "key": key,
+        "count": len(rows),
+        "complaints": rows,
+    }
+
+
+@router.get("/export.csv")
+async def export(q: Figures, queries: Queries):
+    """One row per complaint received in the period, with the facts every figure is made of."""
+    name = f"complaints-{q.scope.root}-{q.first.isoformat()}-{q.last.isoformat()}.csv"
+    return csv_response(await queries.export(q), LIST_COLUMNS, name)
+
+
+@router.get("/complaints/{complaint_id}/timeline")
+async def timeline(complaint_id: str, scope: CallerScope, queries: Queries) -> dict:
+    """Every event (public fields only), the hand-offs, and how long each owner held it."""
+    found = await queries.timeline(scope, complaint_id, datetime.now(UTC))
+    if found is None:
+        raise Problem(404, "Unknown complaint", f"no complaint {complaint_id} visible here")
+    return found
+
+
+@router.get("/scopes")
+async def scopes(caller: Caller, org: Org) -> dict:
+    """The units the caller may narrow the dashboard to: its own and every one below it."""
+    scope_for(org, caller, None)
+    units = subtree(org, caller)
+    order = {unit: n for n, unit in enumerate(org.units)}
+    units.sort(key=order.__getitem__)
+    return {
+        "caller": caller,
+        "units": [
+            {
+                "key": u,
+                "label": label(org, u),
+                "kind": org.unit(u).kind,
+                "depth": sum(1 for _ in org.ancestors(u)) - sum(1 for _ in org.ancestors(caller)),
+            }
+            for u in units
+        ],
+    }

@@ -1,0 +1,83 @@
+"""The same figures as CSV: the summary in long form, lists one row per complaint."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.responses import Response
+
+SUMMARY_COLUMNS = ("section", "dimension", "key", "label", "metric", "value")
+
+
+def csv_response(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...], name: str):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    # A BOM so that spreadsheet programs read the Chinese labels as UTF-8.
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+def summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(_summary_rows(summary))
+
+
+def _summary_rows(s: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def row(section, dimension, key, label, metric, value):
+        return dict(
+            zip(SUMMARY_COLUMNS, (section, dimension, key, label, metric, value), strict=True)
+        )
+
+    for metric, value in s["live"]["totals"].items():
+        yield row("live", "total", "", "", metric, value)
+    for dimension in ("unit", "line", "channel"):
+        for r in s["live"][f"by_{dimension}"]:
+            for metric in ("open", "due_soon", "breached"):
+                yield row("live", dimension, r["key"], r.get("label", r["key"]), metric, r[metric])
+    for r in s["at_risk"]:
+        yield row(
+            "at_risk",
+            r["clock"],
+            r["complaint_id"],
+            r["owner_unit"],
+            "seconds_left",
+            r["seconds_left"],
+        )
+    received = s["received"]
+    yield row("received", "total", "", "", "count", received["total"])
+    for r in received["by_unit"]:
+        yield row("received", "unit", r["key"], r["label"], "count", r["count"])
+    for r in received["series"]:
+        for day, n in zip(received["days"], r["counts"], strict=True):
+            yield row("received_per_day", "unit", r["key"], r["label"], day, n)
+    for r in s["on_time"]["rows"]:
+        for clock, figures in r["clocks"].items():
+            for metric, value in figures.items():
+                yield row("on_time", clock, r["key"], r["label"], metric, value)
+    for measure, table in s["durations"].items():
+        for metric, value in table["total"].items():
+            yield row(f"time_to_{measure}", "total", "", "", metric, value)
+        for r in table["rows"]:
+            for metric in ("count", "median_seconds", "p90_seconds"):
+                yield row(f"time_to_{measure}", "unit", r["key"], r["label"], metric, r[metric])
+    for metric, value in s["classification"].items():
+        yield row("classification", "total", "", "", metric, value)
+    sat = s["satisfaction"]
+    yield row("satisfaction", "total", "", "", "count", sat["count"])
+    yield row("satisfaction", "total", "", "", "average", sat["average"])
+    for score, n in sat["distribution"].items():
+        yield row("satisfaction", "score", score, "", "count", n)

@@ -1,0 +1,96 @@
+"""What every dashboard request carries: the caller, the scope it asks for, the period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from complaints_shared.http.auth import caller_unit
+from complaints_shared.http.problems import Problem, field_error
+from complaints_shared.organisation import Organisation
+
+from ..domain.scope import Scope, ScopeRefused, resolve_scope, unit_timezones
+from ..domain.stats import local_day
+from ..domain.summary import Query as FigureQuery
+from ..service_layer.queries import DashboardQueries
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+
+
+def org_of(request: Request) -> Organisation:
+    return request.app.state.org
+
+
+def queries_of(request: Request) -> DashboardQueries:
+    return request.app.state.queries
+
+
+Org = Annotated[Organisation, Depends(org_of)]
+Queries = Annotated[DashboardQueries, Depends(queries_of)]
+Caller = Annotated[str, Depends(caller_unit)]
+
+
+def scope_for(org: Organisation, caller: str, unit: str | None) -> Scope:
+    try:
+        return resolve_scope(org, caller, unit)
+    except ScopeRefused as refused:
+        if refused.status == 403:
+            raise Problem(403, "Forbidden", str(refused)) from refused
+        raise Problem(
+            422, "Invalid request", str(refused), errors=[field_error("unit", str(refused))]
+        ) from refused
+
+
+def caller_scope(
+    org: Org,
+    caller: Caller,
+    unit: Annotated[
+        str | None, Query(description="a unit at or below the caller's; the caller's by default")
+    ] = None,
+) -> Scope:
+    return scope_for(org, caller, unit)
+
+
+CallerScope = Annotated[Scope, Depends(caller_scope)]
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+
+def period(
+    org: Org,
+    scope: CallerScope,
+    from_: Annotated[
+        date | None, Query(alias="from", description="first local day (default: 29 days ago)")
+    ] = None,
+    to: Annotated[date | None, Query(description="last local day (default: today)")] = None,
+) -> Period:
+    today = local_day(datetime.now(UTC), unit_timezones(org)(scope.root))
+    last = to or today
+    first = from_ or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise Problem(
+            422, "Invalid request", "from lies after to", errors=[field_error("from", "after to")]
+        )
+    if (last - first).days >= MAX_DAYS:
+        raise Problem(
+            422,
+            "Invalid request",
+            f"a period spans at most {MAX_DAYS} days",
+            errors=[field_error("from", f"more than {MAX_DAYS} days before to")],
+        )
+    return Period(first, last)
+
+
+def figure_query(scope: CallerScope, chosen: Annotated[Period, Depends(period)]) -> FigureQuery:
+    return FigureQuery(scope=scope, first=chosen.first, last=chosen.last, now=datetime.now(UTC))
+
+
+Figures = Annotated[FigureQuery, Depends(figure_query)]

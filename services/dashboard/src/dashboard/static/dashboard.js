@@ -1,0 +1,293 @@
+// The dashboard page: sign in with a token, fetch /v1/dashboard/summary, render it, and
+// re-fetch whenever the server-sent event stream says the projection changed.
+"use strict";
+(() => {
+  const W = JSON.parse(document.getElementById("words").textContent);
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  const state = { token: localStorage.getItem("dashboard.token"), unit: params.get("unit") || "",
+    from: params.get("from") || "", to: params.get("to") || "", zone: "UTC", version: null,
+    source: null, lastMessage: 0, inFlight: false, again: false, timer: null, failures: 0 };
+  const word = (key, fallback) => W[key] ?? fallback ?? key;
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined) continue;
+      if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (k === "class") node.className = v;
+      else node.setAttribute(k, v);
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+  // A figure the page shows: its text, and data-metric/data-value for checks and exports.
+  const fig = (metric, value, text, attrs = {}) =>
+    el("span", { class: "fig", "data-metric": metric, "data-value": value ?? "", ...attrs },
+      text ?? (value ?? "–"));
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const sign = seconds < 0 ? "-" : "", s = Math.abs(Math.round(seconds));
+    const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    if (d) return `${sign}${d}d ${h}h`;
+    if (h) return `${sign}${h}h ${String(m).padStart(2, "0")}m`;
+    return `${sign}${m}m`;
+  }
+  const when = (iso) => iso ? new Intl.DateTimeFormat(document.documentElement.lang,
+    { timeZone: state.zone, dateStyle: "short", timeStyle: "short" }).format(new Date(iso)) : "–";
+  const unitLabel = (row) => `${row.label}${row.outside ? " " + W.outside : ""}`;
+
+  async function api(path, query = {}) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries({ unit: state.unit, from: state.from, to: state.to, ...query })) {
+      if (v) q.set(k, v);
+    }
+    const response = await fetch(`/v1/dashboard${path}?${q}`,
+      { headers: { Authorization: `Bearer ${state.token}` } });
+    if (response.status === 401) { signOut(W.error + " (401)"); throw new Error("401"); }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw Object.assign(new Error(body.detail || response.status), { status: response.status });
+    return body;
+  }
+
+  function showError(error) {
+    const message = error.status === 403 ? W.forbidden : error.status === 404 ? W.not_found
+      : `${W.error}: ${error.message}`;
+    $("error").textContent = message;
+    $("error").dataset.status = error.status || "";
+    $("error").hidden = false;
+  }
+
+  // --- rendering -------------------------------------------------------------------------
+  function liveTable(id, dimension, rows, name) {
+    const head = el("tr", {}, el("th", {}, ""), el("th", {}, W.open), el("th", {}, W.due_soon),
+      el("th", {}, W.breached));
+    $(id).replaceChildren(head, ...rows.map((row) => el("tr", {},
+      el("th", {}, name(row)),
+      ...["open", "due_soon", "breached"].map((s) => el("td", {}, el("a", {
+        href: "#", onclick: (e) => { e.preventDefault(); openList(s, dimension, row.key, name(row)); },
+      }, fig(`live.${dimension}.${row.key}.${s}`, row[s])))))));
+  }
+
+  function render(s) {
+    state.zone = s.scope.timezone;
+    if (document.activeElement !== $("from")) $("from").value = s.period.from;
+    if (document.activeElement !== $("to")) $("to").value = s.period.to;
+    $("as-of").textContent = when(s.generated_at);
+    $("as-of").dataset.generatedAt = s.generated_at;
+    for (const k of ["open", "due_soon", "breached"]) $(`total-${k}`).replaceChildren(fig(`live.total.${k}`, s.live.totals[k]));
+    $("received-total").replaceChildren(fig("received.total", s.received.total));
+    liveTable("live-unit", "unit", s.live.by_unit, unitLabel);
+    liveTable("live-line", "line", s.live.by_line, (r) => word(`line.${r.key}`, r.key));
+    liveTable("live-channel", "channel", s.live.by_channel, (r) => word(`channel.${r.key}`, r.key));
+    $("at-risk").replaceChildren(
+      el("tr", {}, ...[W.complaint, W.owner, W.clock, W.time_left, W.state].map((h) => el("th", {}, h))),
+      ...(s.at_risk.length ? s.at_risk.map((r) => el("tr", { class: `risk ${r.state}`, "data-complaint": r.complaint_id,
+        onclick: () => openTimeline(r.complaint_id) },
+        el("td", {}, el("a", { href: "#" }, r.complaint_id.slice(0, 8))), el("td", {}, r.owner_label),
+        el("td", {}, word(`clock.${r.clock}`, r.clock)),
+        el("td", {}, fig(`at_risk.${r.complaint_id}.${r.clock}`, r.seconds_left, duration(r.seconds_left))),
+        el("td", {}, word(r.state, r.state)))) : [el("tr", {}, el("td", { colspan: 5 }, W.none))]));
+    window.DashboardChart.draw($("chart"), s.received, unitLabel);
+    $("per-unit").replaceChildren(el("tr", {}, el("th", {}, W.unit), el("th", {}, W.count)),
+      ...s.received.by_unit.map((r) => el("tr", {}, el("td", {}, unitLabel(r)),
+        el("td", {}, fig(`received.unit.${r.key}`, r.count)))));
+    renderOnTime(s.on_time);
+    renderDurations(s.durations);
+    const c = s.classification;
+    $("classification").replaceChildren(...["valid", "special", "unclassified"].map((k) =>
+      el("tr", {}, el("th", {}, W[k]), el("td", {}, fig(`classification.${k}`, c[k])))));
+    const sat = s.satisfaction;
+    $("satisfaction").replaceChildren(
+      el("tr", {}, el("th", {}, W.visits), el("td", {}, fig("satisfaction.count", sat.count))),
+      el("tr", {}, el("th", {}, W.average), el("td", {}, fig("satisfaction.average", sat.average,
+        sat.average === null ? "–" : sat.average.toFixed(2)))),
+      ...Object.entries(sat.distribution).map(([score, n]) => el("tr", {}, el("th", {}, "★".repeat(+score)),
+        el("td", {}, fig(`satisfaction.score.${score}`, n)))));
+  }
+
+  function renderOnTime(t) {
+    $("on-time").replaceChildren(
+      el("tr", {}, el("th", {}, W.unit), ...t.clocks.map((c) => el("th", {}, word(`clock.${c}`, c)))),
+      ...t.rows.map((r) => el("tr", {}, el("td", {}, unitLabel(r)), ...t.clocks.map((c) => {
+        const v = r.clocks[c];
+        if (!v) return el("td", {}, "");
+        const decided = v.on_time + v.late;
+        return el("td", {}, fig(`on_time.${r.key}.${c}.on_time`, v.on_time), "/",
+          fig(`on_time.${r.key}.${c}.decided`, decided),
+          el("small", {}, v.rate === null ? "" : ` ${(100 * v.rate).toFixed(0)}%`));
+      }))));
+  }
+
+  function renderDurations(d) {
+    const cells = (m, key, v) => ["count", "median_seconds", "p90_seconds"].map((k) => el("td", {},
+      fig(`${m}.${key}.${k}`, v ? v[k] : null, k === "count" ? undefined : duration(v ? v[k] : null))));
+    const keys = [...new Set([...d.start.rows, ...d.resolve.rows].map((r) => r.key))];
+    const find = (m, key) => d[m].rows.find((r) => r.key === key);
+    const sub = [W.count, W.median, W.p90];
+    $("durations").replaceChildren(
+      el("tr", {}, el("th", {}, ""), el("th", { colspan: 3 }, W.time_to_start), el("th", { colspan: 3 }, W.time_to_resolve)),
+      el("tr", {}, el("th", {}, W.unit), ...sub.map((h) => el("th", {}, h)), ...sub.map((h) => el("th", {}, h))),
+      ...keys.map((key) => {
+        const row = find("start", key) || find("resolve", key);
+        return el("tr", {}, el("td", {}, unitLabel(row)), ...cells("start", key, find("start", key)),
+          ...cells("resolve", key, find("resolve", key)));
+      }),
+      el("tr", { class: "total" }, el("th", {}, W.total), ...cells("start", "total", d.start.total),
+        ...cells("resolve", "total", d.resolve.total)));
+  }
+
+  // --- panel: a list behind a count, or a complaint's timeline -----------------------------
+  function panel(...children) { $("panel-body").replaceChildren(...children); $("panel").hidden = false; }
+
+  async function openList(liveState, dimension, key, name) {
+    try {
+      const body = await api("/complaints", { state: liveState, dimension, key });
+      panel(el("h2", {}, `${W.list}: ${name} · ${W[liveState]}`), el("table", { class: "rows", id: "list" },
+        el("tr", {}, ...[W.complaint, W.unit, W.owner, W.state, W.clock].map((h) => el("th", {}, h))),
+        ...body.complaints.map((c) => el("tr", { "data-complaint": c.complaint_id, onclick: () => openTimeline(c.complaint_id) },
+          el("td", {}, el("a", { href: "#" }, c.complaint_id.slice(0, 8))), el("td", {}, c.receiving_label),
+          el("td", {}, c.owner_label || "–"), el("td", {}, word(`status.${c.status}`, c.status)),
+          el("td", {}, c.next_clock ? `${word(`clock.${c.next_clock}`)} ${when(c.next_due_at)}` : "–")))));
+    } catch (error) { showError(error); }
+  }
+
+  async function openTimeline(id) {
+    try {
+      const t = await api(`/complaints/${encodeURIComponent(id)}/timeline`);
+      const c = t.complaint;
+      panel(el("h2", { id: "timeline-title" }, `${W.timeline} · ${id}`),
+        el("p", {}, `${word(`channel.${c.channel}`, c.channel)} · ${word(`line.${c.business_line}`, c.business_line)} · `
+          + `${word(`status.${c.status}`, c.status)} · ${W.customer}: ${c.customer.name || ""} ${c.customer.phone || ""}`),
+        el("h3", {}, W.stays), el("ol", { class: "stays", id: "stays" }, ...t.stays.map((s) => el("li", { "data-unit": s.unit },
+          el("b", {}, s.label), ` ${when(s.since)} → ${s.until ? when(s.until) : W.now} `, el("em", {}, duration(s.seconds))))),
+        el("h3", {}, W.events), el("ol", { class: "events" }, ...t.events.map((e) => el("li", {},
+          el("time", {}, when(e.time)), " ", el("b", {}, word(`event.${e.type}`, e.type)), " ",
+          describe(e.data)))));
+    } catch (error) { showError(error); }
+  }
+  const describe = (d) => ["owner_unit", "from_unit", "to_unit", "unit", "recipient_unit", "clock", "reason", "outcome",
+    "classification", "satisfaction"].filter((k) => d[k] !== undefined && d[k] !== null)
+    .map((k) => `${k}=${d[k]}`).join(" ");
+
+  // --- fetching and live updates --------------------------------------------------------------
+  async function refresh() {
+    if (state.inFlight) { state.again = true; return; }
+    state.inFlight = true;
+    try {
+      const summary = await api("/summary");
+      $("error").hidden = true;
+      $("board").hidden = false;
+      render(summary);
+    } catch (error) {
+      if (error.status) { $("board").hidden = true; }
+      showError(error);
+    } finally {
+      state.inFlight = false;
+      if (state.again) { state.again = false; refresh(); }
+    }
+  }
+  const soon = () => { clearTimeout(state.timer); state.timer = setTimeout(refresh, 50); };
+
+  function connect() {
+    if (state.source) state.source.close();
+    const q = new URLSearchParams({ token: state.token });
+    if (state.unit) q.set("unit", state.unit);
+    const source = new EventSource(`/v1/dashboard/stream?${q}`);
+    state.source = source;
+    const heard = (event) => {
+      state.lastMessage = Date.now();
+      if (event.type === "hello") { $("live").dataset.since = state.lastMessage; state.failures = 0; }
+      $("live").className = "live on";
+      $("live-text").textContent = W.connected;
+      const version = JSON.parse(event.data).version;
+      if (event.type !== "heartbeat" || version !== state.version) soon();
+      state.version = version;
+    };
+    for (const type of ["hello", "change", "heartbeat"]) source.addEventListener(type, heard);
+    source.onerror = () => {
+      $("live").className = "live off";
+      $("live-text").textContent = W.reconnecting;
+      // EventSource retries by itself after a dropped connection; after a refusal (a non-200
+      // answer while the service restarts, or a scope it may not read) it gives up: retry, slower.
+      if (source.readyState === EventSource.CLOSED) {
+        const wait = Math.min(30000, 1000 * 2 ** Math.min(5, state.failures++));
+        setTimeout(() => state.source === source && connect(), wait);
+      }
+    };
+  }
+  // A stream that went silent (no heartbeat for 40 s) is replaced; figures age every 30 s.
+  setInterval(() => { if (state.token && Date.now() - state.lastMessage > 40000) connect(); }, 5000);
+  setInterval(() => { if (state.token && !document.hidden) refresh(); }, 30000);
+
+  async function start() {
+    $("login").hidden = true;
+    $("filters").hidden = false;
+    $("logout").hidden = false;
+    try {
+      const scopes = await api("/scopes", { unit: "", from: "", to: "" });
+      $("scope").replaceChildren(...scopes.units.map((u) => el("option", { value: u.key },
+        `${"\u00a0\u00a0".repeat(u.depth)}${u.label}`)));
+      if (!state.unit) state.unit = scopes.caller;
+      $("scope").value = state.unit;
+    } catch (error) { showError(error); }
+    $("from").value = state.from;
+    $("to").value = state.to;
+    updateLinks();
+    state.lastMessage = Date.now();
+    connect();
+    refresh();
+  }
+
+  function updateLinks() {
+    const q = new URLSearchParams({ unit: state.unit, from: state.from, to: state.to });
+    for (const [k, v] of [...q.entries()]) if (!v) q.delete(k);
+    // Downloads cannot carry a header: fetch with it, then hand the file over.
+    const download = (path, name, query) => async (e) => {
+      e.preventDefault();
+      const response = await fetch(`/v1/dashboard${path}?${query}`, { headers: { Authorization: `Bearer ${state.token}` } });
+      const a = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
+      document.body.append(a); a.click(); a.remove();
+    };
+    $("export").onclick = download("/export.csv", "complaints.csv", q);
+    const summary = new URLSearchParams(q);
+    summary.set("format", "csv");
+    $("export-summary").onclick = download("/summary", "summary.csv", summary);
+    const url = new URL(location.href);
+    for (const k of ["unit", "from", "to"]) { if (state[k]) url.searchParams.set(k, state[k]); else url.searchParams.delete(k); }
+    history.replaceState(null, "", url);
+  }
+
+  function signOut(message) {
+    localStorage.removeItem("dashboard.token");
+    state.token = null;
+    if (state.source) state.source.close();
+    $("board").hidden = true; $("filters").hidden = true; $("logout").hidden = true;
+    $("login").hidden = false;
+    $("login-error").textContent = message || "";
+  }
+
+  $("login-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    state.token = $("token").value.trim();
+    localStorage.setItem("dashboard.token", state.token);
+    start();
+  });
+  $("filters").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const unitChanged = state.unit !== $("scope").value;
+    Object.assign(state, { unit: $("scope").value, from: $("from").value, to: $("to").value });
+    updateLinks();
+    if (unitChanged) connect();
+    refresh();
+  });
+  $("logout").addEventListener("click", () => signOut());
+  $("panel-close").addEventListener("click", () => { $("panel").hidden = true; });
+  for (const tile of document.querySelectorAll(".tile[data-state]")) {
+    tile.addEventListener("click", () => openList(tile.dataset.state, null, null, W[tile.dataset.state]));
+  }
+  if (state.token) start(); else signOut();
+})();

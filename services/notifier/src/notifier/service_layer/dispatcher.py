@@ -1,0 +1,235 @@
+"""The dispatcher: delivers due deliveries, retries with backoff, records every outcome.
+
+It claims due deliveries (up to its concurrency), sends each in its own task with its
+channel's timeout, and records the outcome in one transaction: the delivery and its alerts
+updated, `notification.sent` or `notification.failed` appended through the outbox, and for a
+permanent failure a dead-letter record. A failing receiver only delays its own deliveries.
+It wakes on every commit that adds deliveries (LISTEN/NOTIFY) and polls slowly as a fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from prometheus_client import Counter
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from complaints_shared.contracts.topics import DEAD_LETTERS
+from complaints_shared.db import asyncpg_connect_args
+from complaints_shared.logging import get_logger
+from complaints_shared.messaging.outbox import Outbox
+
+from ..adapters import delivery_store as store
+from ..adapters.tables import DELIVERIES_NOTIFY_CHANNEL
+from ..adapters.transports import DeliveryError, Outgoing, Transports
+from ..domain.messages import render_digest
+from ..domain.policy import Retry, backoff, gives_up
+from . import outcomes
+
+log = get_logger("notifier.dispatcher")
+MIN_SLEEP = 0.05
+DELIVERIES = Counter(
+    "notifier_deliveries_total", "Delivery attempts by outcome", ["channel", "outcome"]
+)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker,
+        outbox: Outbox,
+        transports: Transports,
+        database_url: str,
+        retry: Retry,
+        public_base_url: str,
+        poll_seconds: float = 1.0,
+        concurrency: int = 20,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.sessions = sessions
+        self.outbox = outbox
+        self.transports = transports
+        self.database_url = database_url
+        self.retry = retry
+        self.public_base_url = public_base_url.rstrip("/")
+        self.poll_seconds = poll_seconds
+        self.concurrency = concurrency
+        self.now = now
+        self.jitter = jitter
+        longest = max((t.timeout for t in transports.by_channel.values()), default=10.0)
+        self.lease = timedelta(seconds=2 * longest + 30)
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task] = set()
+
+    async def run(self) -> None:
+        pause = 0.2
+        while True:
+            try:
+                await self._listen_and_dispatch()
+            except asyncio.CancelledError:
+                # Deliveries cut short keep their lease; when it runs out they are claimed again.
+                for task in self._inflight:
+                    task.cancel()
+                await asyncio.gather(*self._inflight, return_exceptions=True)
+                raise
+            except Exception as exc:  # database away: try again, never give up
+                log.warning("dispatcher interrupted", error=repr(exc), retry_in=pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+
+    async def _listen_and_dispatch(self) -> None:
+        conn = await asyncpg.connect(**asyncpg_connect_args(self.database_url))
+        try:
+            await conn.add_listener(DELIVERIES_NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            while True:
+                if conn.is_closed():
+                    raise ConnectionError("the LISTEN connection closed")
+                self._wake.clear()
+                free = self.concurrency - len(self._inflight)
+                if free <= 0:
+                    await self._wait(self.poll_seconds)  # a delivery finishing wakes it
+                elif await self.dispatch_due(free) < free:
+                    await self._sleep()
+                # else: all it could take was due; there may be more at once
+        finally:
+            await conn.close()
+
+    async def dispatch_due(self, limit: int | None = None) -> int:
+        """Claim what is due and start sending it; return how many were claimed."""
+        async with self.sessions.begin() as session:
+            claimed = await store.claim(session, self.now(), limit or self.concurrency, self.lease)
+        for delivery in claimed:
+            task = asyncio.create_task(self._deliver(delivery), name=f"deliver {delivery.kind}")
+            self._inflight.add(task)
+            task.add_done_callback(self._finished)
+        return len(claimed)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._inflight.discard(task)
+        self._wake.set()
+
+    async def _sleep(self) -> None:
+        """Until the next delivery is due, a commit adds one, or the fallback poll."""
+        async with self.sessions() as session:
+            due = await store.next_due(session)
+        delay = self.poll_seconds
+        if due is not None:
+            # At least a moment: a due row another transaction holds is skipped, not waited for.
+            delay = min(delay, max(MIN_SLEEP, (due - self.now()).total_seconds()))
+        await self._wait(delay)
+
+    async def _wait(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _deliver(self, delivery: Row) -> None:
+        try:
+            async with self.sessions() as session:
+                alerts = await store.alerts_of(session, delivery.delivery_id)
+            if not alerts:
+                async with self.sessions.begin() as session:
+                    await store.mark_empty(session, delivery, self.now())
+                return
+            error = await self._attempt(self._compose(delivery, alerts))
+            await self._record(delivery, error)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # bookkeeping failed: the lease runs out and it is tried again
+            log.exception("delivery not recorded", delivery_id=delivery.delivery_id)
+
+    async def _attempt(self, message: Outgoing) -> DeliveryError | None:
+        transport = self.transports.get(message.channel)
+        if transport is None:
+            return DeliveryError(f"channel {message.channel} is not configured", permanent=True)
+        try:
+            await asyncio.wait_for(transport.send(message), timeout=transport.timeout + 1)
+        except DeliveryError as exc:
+            return exc
+        except TimeoutError:
+            return DeliveryError(f"{message.channel} timed out", permanent=False)
+        except Exception as exc:  # a transport bug must not stop the others
+            return DeliveryError(f"{message.channel} failed: {type(exc).__name__}", permanent=False)
+        return None
+
+    def link(self, complaint_id: str) -> str:
+        return f"{self.public_base_url}/v1/complaints/{complaint_id}"
+
+    def _compose(self, delivery: Row, alerts: list[Row]) -> Outgoing:
+        if delivery.kind == "digest":
+            lines = [f"{a.subject} {self.link(a.complaint_id)}" for a in alerts]
+            text = render_digest(delivery.language, lines)
+            subject, body, link = text.subject, text.body, None
+        else:
+            first = alerts[0]
+            subject, body, link = first.subject or "", first.message, self.link(first.complaint_id)
+        return Outgoing(
+            delivery_id=delivery.delivery_id,
+            kind=delivery.kind,
+            channel=delivery.channel,
+            address=delivery.address,
+            recipient=delivery.recipient,
+            recipient_unit=delivery.recipient_unit,
+            language=delivery.language,
+            subject=subject,
+            body=body,
+            link=link,
+            alerts=[
+                {
+                    "alert_id": a.alert_id,
+                    "complaint_id": a.complaint_id,
+                    "cause_type": a.cause_type,
+                    "cause_event_id": a.cause_event_id,
+                    "role": a.role,
+                    "clock": a.clock,
+                    "subject": a.subject,
+                    "link": self.link(a.complaint_id),
+                }
+                for a in alerts
+            ],
+        )
+
+    async def _record(self, delivery: Row, error: DeliveryError | None) -> None:
+        now, attempts = self.now(), delivery.attempts
+        context = {
+            "delivery_id": delivery.delivery_id,
+            "channel": delivery.channel,
+            "recipient": delivery.recipient,
+            "attempts": attempts,
+        }
+        async with self.sessions.begin() as session:
+            if error is None:
+                told = await store.mark_sent(session, delivery, now)
+                await self.outbox.append(session, [outcomes.sent(a, now) for a in told])
+            elif gives_up(attempts, self.retry, permanent=error.permanent):
+                reason = error.reason if error.permanent else f"gave up: {error.reason}"
+                lost = await store.mark_failed(session, delivery, now, reason)
+                await self.outbox.append(session, [outcomes.failed(a, now, reason) for a in lost])
+                for alert in lost:
+                    await self.outbox.append_raw(
+                        session, topic=DEAD_LETTERS, **outcomes.dead_letter(alert, reason)
+                    )
+                context["reason"] = reason
+            else:
+                wait = backoff(attempts, self.retry, self.jitter())
+                await store.retry_later(
+                    session, delivery, now + timedelta(seconds=wait), error.reason
+                )
+                context |= {"reason": error.reason, "retry_in": round(wait, 3)}
+        if error is None:
+            DELIVERIES.labels(delivery.channel, "sent").inc()
+            log.info("delivered", **context)
+        elif "retry_in" in context:
+            DELIVERIES.labels(delivery.channel, "retry").inc()
+            log.info("delivery failed, will retry", **context)
+        else:
+            DELIVERIES.labels(delivery.channel, "failed").inc()
+            log.warning("delivery failed for good", **context)

@@ -1,0 +1,110 @@
+"""Alert texts and addresses: languages, time zones, masking."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from complaints_shared.organisation import Contact
+from notifier.domain.channels import EMAIL, LOG, SMS, WEBHOOK, Address, addresses, mask_recipient
+from notifier.domain.messages import AlertFacts, local_time, render, render_digest, span
+
+DUE = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+FACTS = AlertFacts(
+    complaint_id="c-1",
+    link="https://complaints.example/v1/complaints/c-1",
+    unit="Kunming outlet 1",
+    customer="王** *******8000",
+    clock="resolve",
+    due_at=DUE,
+    remaining_seconds=5400,
+    late_seconds=3 * 3600 + 60,
+)
+
+
+def test_chinese_is_the_default_and_names_complaint_unit_clock_due_time_and_link():
+    text = render("warning", "zh", "Asia/Shanghai", FACTS)
+    assert text.subject == "【投诉 c-1】办结答复时限将于 2026-11-23 16:00 (Asia/Shanghai) 到期"
+    assert "剩余 1小时30分" in text.body and "Kunming outlet 1" in text.body
+    assert FACTS.link in text.body and "王** *******8000" in text.body
+    assert render("warning", "fr", "Asia/Shanghai", FACTS) == text
+
+
+def test_english_is_available_and_the_due_time_is_the_recipients_wall_clock():
+    text = render("breached", "en", "Asia/Urumqi", FACTS)
+    assert text.subject == "[Complaint c-1] resolve-and-reply clock breached"
+    assert "due 2026-11-23 14:00 (Asia/Urumqi)" in text.body
+    assert "is 3h 1m late" in text.body
+
+
+def test_an_escalation_recipient_is_told_why():
+    supervisor = render("breached", "zh", "Asia/Shanghai", replace(FACTS, role="supervisor"))
+    assert "请督办" in supervisor.body
+
+
+def test_a_digest_lists_every_folded_alert():
+    text = render_digest("zh", ["a", "b", "c"])
+    assert text.subject == "【投诉提醒汇总】3 条提醒"
+    assert text.body.endswith("\n- a\n- b\n- c")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "zh", "en"),
+    [
+        (0, "1分", "1m"),
+        (59, "1分", "1m"),
+        (3600, "1小时", "1h"),
+        (90061, "1天1小时1分", "1d 1h 1m"),
+    ],
+)
+def test_spans_for_people(seconds, zh, en):
+    assert (span(seconds, "zh"), span(seconds, "en")) == (zh, en)
+
+
+def test_local_time_crosses_the_date_line_correctly():
+    assert local_time(datetime(2026, 11, 23, 20, 0, tzinfo=UTC), "Asia/Shanghai") == (
+        "2026-11-24 04:00 (Asia/Shanghai)"
+    )
+
+
+FULL = Contact(
+    name="Desk",
+    email="desk@x.example",
+    webhook="https://h.example/hook?t=s3cret",
+    sms="+86 139 0000 1234",
+    phone="+86 871 1",
+)
+
+
+def test_a_contact_gets_each_channel_it_has_an_address_for():
+    assert addresses(FULL, email=True, sms=True) == [
+        Address(EMAIL, "desk@x.example"),
+        Address(WEBHOOK, "https://h.example/hook?t=s3cret"),
+        Address(SMS, "+86 139 0000 1234"),
+    ]
+
+
+def test_without_smtp_or_sms_gateway_the_contact_is_told_through_the_log_once():
+    assert addresses(FULL, email=False, sms=False) == [
+        Address(WEBHOOK, "https://h.example/hook?t=s3cret"),
+        Address(LOG, "desk@x.example"),
+    ]
+    assert addresses(Contact(name="Desk", phone="1"), email=True, sms=True) == [
+        Address(LOG, "Desk")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        (Address(EMAIL, "desk@x.example"), "d***@x.example"),
+        (Address(WEBHOOK, "https://h.example:8443/hook?t=s3cret"), "https://h.example:8443/***"),
+        (Address(SMS, "+86 139 0000 1234"), "*********1234"),
+        (Address(LOG, "Desk"), "D**"),
+        (Address(LOG, "+86 139 0000 1234"), "*********1234"),
+    ],
+)
+def test_recipients_are_shown_masked(address, shown):
+    assert mask_recipient(address) == shown
