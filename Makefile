@@ -30,7 +30,7 @@ unit: $(STAMP)
 	$(PYTEST) -q shared services -m "not integration and not e2e"
 
 integration: $(STAMP)
-	$(PYTEST) -q tests/integration
+	$(PYTEST) -q tests/integration services/*/tests/integration
 
 e2e: $(STAMP) $(CHROMIUM)
 	$(PYTEST) -q tests/e2e
