@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from sla_breach_latency import database_url, sla_stack
+from sla_seed import database_url, sla_stack
 
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import routing_events as r

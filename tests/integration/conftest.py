@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,30 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from complaints_shared.contracts.envelope import Envelope, new_id
 from complaints_shared.db import make_engine, make_sessions
-from complaints_shared.messaging.kafka import create_topics
 from complaints_shared.messaging.relay import OutboxRelay
 from complaints_shared.messaging.tables import OUTBOX_TRIGGER_SQL, define_messaging_tables
 from complaints_shared.settings import ServiceSettings
+from complaints_shared.testing import eventually
 from devstack.broker import TansuBroker
-from devstack.ports import free_port
+from devstack.fixtures import running_broker, running_postgres
 from devstack.postgres import EmbeddedPostgres
 
 PARTITIONS = 3
 _database_numbers = itertools.count()
-
-
-async def eventually(
-    condition: Callable[[], Awaitable[Any]], *, within: float = 20.0, what: str = ""
-) -> Any:
-    """Poll an async condition until it is truthy; fail naming `what` at the deadline."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await condition()
-        if last:
-            return last
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {within}s waiting for {what or condition}: {last!r}")
 
 
 def envelope(complaint_id: str, data: dict, type_: str = "test.sequenced.v1") -> Envelope:
@@ -98,28 +80,14 @@ class Database:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
-    # Not pytest's tmp_path: its root is mode 0700, which locks out the system user
-    # PostgreSQL runs as when the tests run as root.
-    workdir = Path(tempfile.mkdtemp(prefix="complaints-integration-pg-"))
-    workdir.chmod(0o755)
-    server = EmbeddedPostgres(workdir / "data", free_port())
-    try:
-        server.start()
+    with running_postgres("complaints-integration-pg-") as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def broker() -> Iterator[TansuBroker]:
-    server = TansuBroker(free_port())
-    try:
-        server.start()
-        asyncio.run(create_topics(server.bootstrap, PARTITIONS))
+    with running_broker(PARTITIONS) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

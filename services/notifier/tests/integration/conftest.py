@@ -13,17 +13,13 @@ import asyncio
 import io
 import json
 import logging
-import shutil
-import tempfile
 import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,9 +33,10 @@ from complaints_shared.contracts.routing_events import ComplaintAssigned
 from complaints_shared.contracts.topics import COMPLAINT_EVENTS
 from complaints_shared.http.auth import issue_token
 from complaints_shared.logging import configure_logging
-from complaints_shared.messaging.kafka import create_topics
 from complaints_shared.migrations import upgrade
+from complaints_shared.testing import eventually
 from devstack.broker import TansuBroker
+from devstack.fixtures import running_broker, running_postgres
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
 from notifier.bootstrap import create_app
@@ -135,28 +132,14 @@ def _serve(receiver: Receiver) -> ThreadingHTTPServer:
 # -- infrastructure -------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
-    # Not pytest's tmp_path: its root is mode 0700, which locks out the system user
-    # PostgreSQL runs as when the tests run as root.
-    workdir = Path(tempfile.mkdtemp(prefix="notifier-it-pg-"))
-    workdir.chmod(0o755)
-    server = EmbeddedPostgres(workdir / "data", free_port())
-    try:
-        server.start()
+    with running_postgres("notifier-it-pg-") as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[TansuBroker]:
-    server = TansuBroker(free_port())
-    try:
-        server.start()
-        asyncio.run(create_topics(server.bootstrap, 1))
+    with running_broker(1) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -370,24 +353,6 @@ def event(complaint_id: str, data: Any, *, time: datetime | None = None) -> Enve
         time=time or datetime.now(UTC),
         data=data.model_dump(mode="json"),
     )
-
-
-async def eventually(condition: Callable[[], Any], *, within: float = 15.0, what: str = "") -> Any:
-    """Poll a condition (sync or async) until truthy; fail naming `what` at the deadline.
-
-    (`complaints_shared.testing.wait_for` sleeps the thread: here the notifier runs on the
-    same event loop as the test, so the wait must yield to it.)
-    """
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if asyncio.iscoroutine(last):
-            last = await last
-        if last:
-            return last
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {within}s waiting for {what or condition}: {last!r}")
 
 
 @pytest.fixture(name="event")
