@@ -10,10 +10,12 @@ from complaints_shared.http.body_limit import BodyLimitMiddleware
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
+from .adapters.reads import SqlComplaintReads
 from .adapters.tables import outbox, processed_events
+from .adapters.worklist import SqlWorklist
 from .config import IntakeSettings
 from .entrypoints.api import router
-from .service_layer.projection import project
+from .service_layer.projection import Projection
 from .service_layer.queries import Queries
 from .service_layer.submissions import Submissions
 
@@ -28,8 +30,10 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         processed_table=processed_events,
     )
 
+    projection = Projection(org)
+
     async def startup(app: FastAPI) -> None:
-        plumbing.start(plumbing.relay.run(), plumbing.consumer({Event: project}).run())
+        plumbing.start(plumbing.relay.run(), plumbing.consumer({Event: projection.project}).run())
 
     app = create_service_app(
         title="Complaint intake",
@@ -41,8 +45,10 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.state.settings = settings
     app.state.org = org
     app.state.jwt_secret = settings.jwt_secret
-    app.state.submissions = Submissions(plumbing.sessions, plumbing.outbox)
-    app.state.queries = Queries(plumbing.sessions)
+    app.state.submissions = Submissions(plumbing.sessions, plumbing.outbox, org)
+    app.state.queries = Queries(
+        org, SqlComplaintReads(plumbing.sessions), SqlWorklist(plumbing.sessions)
+    )
     app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

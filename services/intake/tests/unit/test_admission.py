@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from complaints_shared.organisation import load_organisation
-from intake.domain.admission import check_action, check_complaint, may_read
+from intake.domain.admission import check_action, check_complaint
 
 DEMO = Path(__file__).resolve().parents[4] / "deploy" / "demo" / "organisation.yaml"
 ORG = load_organisation(DEMO)
@@ -99,21 +99,3 @@ def test_an_unknown_business_line_refusal_lists_the_known_lines():
 def test_check_action(caller, unit, at, expected):
     refusals = check_action(ORG, caller=caller, unit=unit, at=at, now=NOW, skew=SKEW)
     assert refused(refusals) == expected
-
-
-@pytest.mark.parametrize(
-    ("caller", "involved", "expected"),
-    [
-        pytest.param("YN-KM", ["YN-KM"], True, id="its-own"),
-        pytest.param("YN", ["YN-KM-01"], True, id="a-unit-below"),
-        pytest.param("YN-KM", ["YN-DL", "YN-KM-02"], True, id="any-involved-unit-suffices"),
-        pytest.param("YN-KM-01", ["YN-KM"], False, id="the-unit-above"),
-        pytest.param("YN-KM", ["YN-DL"], False, id="a-sibling"),
-        pytest.param("GD", ["YN-KM", "YN"], False, id="another-province"),
-        pytest.param("YN-XX", ["YN-XX"], False, id="caller-not-in-org"),
-        pytest.param("YN", ["GONE", "YN-KM"], True, id="unknown-involved-units-ignored"),
-        pytest.param("YN", [], False, id="nobody-involved"),
-    ],
-)
-def test_may_read(caller, involved, expected):
-    assert may_read(ORG, caller, involved) is expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .base import AwareDatetime, Event
 
@@ -24,6 +24,22 @@ Channel = Literal[
 ]
 Severity = Literal["normal", "major"]
 Flag = Literal["discipline", "media_exposure", "major_liability"]
+# What went wrong: the company's own kinds of complaint, then delivery problems.
+Category = Literal[
+    "attitude",
+    "service_quality",
+    "product",
+    "process",
+    "environment",
+    "facilities",
+    "late_delivery",
+    "damaged_goods",
+    "wrong_goods",
+    "short_delivery",
+    "lost_goods",
+    "handover_dispute",
+    "other",
+]
 
 
 class Customer(Event):
@@ -38,6 +54,7 @@ class ComplaintReceived(Event):
     channel: Channel
     receiving_unit: str
     business_line: str
+    category: Category = "other"
     severity: Severity = "normal"
     flags: tuple[Flag, ...] = ()
     received_at: AwareDatetime
@@ -46,16 +63,33 @@ class ComplaintReceived(Event):
     posted_by: str
 
 
+class HandlerRef(BaseModel):
+    """The member of staff who took an action (or who handles the complaint)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+
+
 class UnitAction(Event):
     """Common to every action a unit takes on a complaint."""
 
     unit: str
     at: AwareDatetime
     posted_by: str
+    handler: HandlerRef | None = None
 
 
 class ComplaintAccepted(UnitAction):
     NAME = "complaint.accepted"
+
+
+class HandlerChanged(UnitAction):
+    """The case passes to another member of staff of the owning unit."""
+
+    NAME = "complaint.handler_changed"
+    handler: HandlerRef
 
 
 class TransferRequested(UnitAction):
@@ -113,6 +147,7 @@ UNIT_ACTIONS: dict[str, type[UnitAction]] = {
     cls.NAME.removeprefix("complaint."): cls
     for cls in (
         ComplaintAccepted,
+        HandlerChanged,
         TransferRequested,
         CustomerContacted,
         DeadlineCommitted,

@@ -27,6 +27,8 @@ class Problem(Exception):
         *,
         errors: list[dict[str, str]] | None = None,
         type: str = "about:blank",
+        extensions: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.errors, self.type = (
@@ -36,6 +38,8 @@ class Problem(Exception):
             errors,
             type,
         )
+        self.extensions = extensions or {}  # RFC 9457 extension members
+        self.headers = headers
 
 
 def field_error(field: str, message: str) -> dict[str, str]:
@@ -50,8 +54,10 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     type: str = "about:blank",
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
+        **(extensions or {}),
         "type": type,
         "title": title,
         "status": status,
@@ -85,7 +91,16 @@ def install_problem_handlers(app: FastAPI, *, union_tags: set[str] = frozenset()
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(request, exc.status, exc.title, exc.detail, exc.errors, exc.type)
+        return problem_response(
+            request,
+            exc.status,
+            exc.title,
+            exc.detail,
+            exc.errors,
+            exc.type,
+            headers=exc.headers,
+            extensions=exc.extensions,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -31,6 +31,9 @@ complaints = Table(
     Column("posted_by", Text, nullable=False),
     Column("received_event_id", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The command side's current state of the complaint (the shared lifecycle fold): intake's
+    # own actions are folded in as they are accepted, the other services' events as they arrive.
+    Column("state", JSONB),
 )
 
 idempotency_keys = Table(
@@ -66,6 +69,18 @@ complaint_views = Table(
     Column("satisfaction", Integer),
     Column("units_involved", ARRAY(Text), nullable=False, server_default="{}"),
     Column("updated_at", DateTime(timezone=True)),
+    # The shared lifecycle fold of the log, and what the worklist filters and sorts by.
+    Column("state", JSONB),
+    Column("provinces", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("category", Text),
+    Column("handler_id", Text),
+    Column("handler", JSONB),
+    Column("next_due_at", DateTime(timezone=True)),
+    Column("next_due", JSONB),  # {clock, due_at, state, owner_unit} of the earliest live clock
+    Index("complaint_views_by_next_due", "next_due_at", "complaint_id"),
+    Index("complaint_views_by_owner", "owner_unit", "next_due_at", "complaint_id"),
+    Index("complaint_views_involved", "units_involved", postgresql_using="gin"),
+    Index("complaint_views_provinces", "provinces", postgresql_using="gin"),
 )
 
 clock_views = Table(
@@ -79,6 +94,7 @@ clock_views = Table(
     Column("due_at", DateTime(timezone=True)),
     Column("late", Boolean, nullable=False, server_default="false"),  # met after breaching
     Column("updated_at", DateTime(timezone=True)),
+    Index("clock_views_by_owner", "owner_unit", "state"),
 )
 
 timeline_entries = Table(

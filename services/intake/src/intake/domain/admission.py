@@ -64,18 +64,3 @@ def check_action(
     if at > now + skew:
         refusals.append(Refusal(422, "at", "lies in the future"))
     return refusals
-
-
-def may_read(
-    org: Organisation, caller: str, units_involved: list[str], *, restricted: bool = False
-) -> bool:
-    """A unit sees a complaint it, or a unit below it, received, owned or was involved in.
-
-    A restricted (confidential) complaint is seen only by the units involved themselves and
-    by head office, not by every unit above them.
-    """
-    if caller not in org:
-        return False
-    if restricted:
-        return caller in units_involved or org.unit(caller).kind == "hq"
-    return any(unit in org and org.is_self_or_above(caller, unit) for unit in units_involved)

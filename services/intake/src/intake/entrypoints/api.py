@@ -1,27 +1,47 @@
-"""Intake's HTTP contract (ARCHITECTURE.md §4)."""
+"""Intake's HTTP contract: registration, actions under the workflow, and the reads."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from complaints_shared.contracts.base import AwareDatetime
 from complaints_shared.contracts.complaint_events import UNIT_ACTIONS, ComplaintReceived
 from complaints_shared.http.auth import caller_unit
 from complaints_shared.http.problems import Problem, field_error
 from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.visibility import sight_of
 
-from ..domain.admission import Refusal, check_action, check_complaint, may_read
-from ..service_layer.queries import Queries
+from ..adapters.worklist import WorklistFilter
+from ..domain.admission import Refusal, check_action, check_complaint
+from ..service_layer.queries import NotVisible, Queries
 from ..service_layer.submissions import (
     Accepted,
+    ActionRefused,
     IdempotencyConflict,
     Submissions,
     UnknownComplaint,
 )
-from .schemas import ActionCreate, ComplaintCreate, ComplaintPublic, EventAccepted, TimelinePublic
+from .schemas import (
+    ActionCreate,
+    ComplaintCreate,
+    ComplaintPublic,
+    EventAccepted,
+    TimelinePublic,
+    WorklistPublic,
+)
+from .worklist_params import (
+    Limit,
+    Statuses,
+    UnitParam,
+    check_unit,
+    decode_cursor,
+    encode_cursor,
+    statuses_of,
+)
 
 router = APIRouter(prefix="/v1")
 Caller = Annotated[str, Depends(caller_unit)]
@@ -68,6 +88,28 @@ def _refuse(refusals: list[Refusal]) -> None:
     if forbidden:
         raise Problem(403, "Forbidden", detail, errors=errors)
     raise Problem(422, "Invalid request", detail, errors=errors)
+
+
+def _not_found(complaint_id: str, caller: str) -> Problem:
+    return Problem(404, "Unknown complaint", f"no complaint {complaint_id} visible to {caller}")
+
+
+def _refused(refused: ActionRefused, complaint_id: str, caller: str) -> Problem:
+    why = refused.refused
+    if why.status == 404:
+        return _not_found(complaint_id, caller)
+    if why.status == 403:
+        return Problem(403, "Forbidden", why.reason)
+    return Problem(
+        409,
+        "Not allowed now",
+        why.reason,
+        extensions={
+            "complaint_status": why.complaint_status,
+            "allowed_actions": list(why.allowed_actions),
+        },
+        headers={"Retry-After": "1"} if why.retry else None,
+    )
 
 
 def _accepted(accepted: Accepted) -> JSONResponse:
@@ -123,7 +165,10 @@ async def post_action(
     skew: Skew,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Record a unit's action on a complaint (accepted, transfer_requested, resolved, …)."""
+    """Record a unit's action, if the workflow allows it now: 404 for a complaint the caller
+    may not see, 403 for an action it may not take, 409 for one the status does not allow
+    (with `complaint_status` and `allowed_actions`; `Retry-After` while routing has not yet
+    assigned the complaint). A refused action records nothing."""
     _refuse(
         check_action(
             org, caller=caller, unit=body.unit, at=body.at, now=datetime.now(UTC), skew=skew
@@ -135,35 +180,69 @@ async def post_action(
         accepted = await writes.record_action(
             caller=caller,
             complaint_id=complaint_id,
+            action=body.type,
             event=event,
             at=body.at,
             key=idempotency_key,
             body=body.model_dump(mode="json"),
         )
     except UnknownComplaint as exc:
-        raise Problem(404, "Unknown complaint", f"no complaint {complaint_id}") from exc
+        raise _not_found(complaint_id, caller) from exc
+    except ActionRefused as exc:
+        raise _refused(exc, complaint_id, caller) from exc
     except IdempotencyConflict as exc:
         raise Problem(409, "Idempotency key reused", "this key was used with another body") from exc
     return _accepted(accepted)
 
 
-async def _readable(complaint_id: str, caller: str, org: Organisation, reads: Queries) -> dict:
-    complaint = await reads.complaint(complaint_id)
-    if complaint is None or not may_read(
-        org, caller, complaint["units_involved"], restricted=complaint.get("restricted", False)
+@router.get("/complaints", response_model=WorklistPublic)
+async def worklist(
+    caller: Caller,
+    org: Org,
+    reads: Reads,
+    owner_unit: UnitParam = None,
+    awaiting: UnitParam = None,
+    receiving_unit: UnitParam = None,
+    handler: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    status: Statuses = None,
+    due_before: Annotated[AwareDatetime | None, Query()] = None,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict:
+    """The complaints the caller may see, soonest due first (complaints without a running
+    clock last); `awaiting=` a unit: those on which it has something to do."""
+    sight = sight_of(org, caller)
+    for field, unit in (
+        ("owner_unit", owner_unit),
+        ("awaiting", awaiting),
+        ("receiving_unit", receiving_unit),
     ):
-        raise Problem(404, "Unknown complaint", f"no complaint {complaint_id} visible to {caller}")
-    return complaint
+        check_unit(org, sight, field, unit)
+    wanted = WorklistFilter(
+        statuses=statuses_of(status),
+        owner_unit=owner_unit,
+        awaiting=awaiting,
+        receiving_unit=receiving_unit,
+        handler=handler,
+        due_before=due_before,
+    )
+    items, following = await reads.worklist(sight, wanted, decode_cursor(cursor), limit)
+    return {"items": items, "next_cursor": encode_cursor(following) if following else None}
 
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintPublic)
-async def get_complaint(complaint_id: str, caller: Caller, org: Org, reads: Reads) -> dict:
-    """Status, owner, handling level and every clock, from intake's projection of the log."""
-    return await _readable(complaint_id, caller, org, reads)
+async def get_complaint(complaint_id: str, caller: Caller, reads: Reads) -> dict:
+    """Status, owner, handler, handling level and every clock, from intake's projection."""
+    try:
+        return await reads.complaint(caller, complaint_id)
+    except NotVisible as exc:
+        raise _not_found(complaint_id, caller) from exc
 
 
 @router.get("/complaints/{complaint_id}/timeline", response_model=TimelinePublic)
-async def get_timeline(complaint_id: str, caller: Caller, org: Org, reads: Reads) -> dict:
+async def get_timeline(complaint_id: str, caller: Caller, reads: Reads) -> dict:
     """Every event in log order, the hand-offs, and how long each unit held the complaint."""
-    await _readable(complaint_id, caller, org, reads)
-    return await reads.timeline(complaint_id, datetime.now(UTC))
+    try:
+        return await reads.timeline(caller, complaint_id, datetime.now(UTC))
+    except NotVisible as exc:
+        raise _not_found(complaint_id, caller) from exc

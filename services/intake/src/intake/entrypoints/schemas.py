@@ -8,7 +8,14 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from complaints_shared.contracts.base import AwareDatetime
-from complaints_shared.contracts.complaint_events import UNIT_ACTIONS, Channel, Flag, Kind, Severity
+from complaints_shared.contracts.complaint_events import (
+    UNIT_ACTIONS,
+    Category,
+    Channel,
+    Flag,
+    Kind,
+    Severity,
+)
 
 
 class CustomerIn(BaseModel):
@@ -38,6 +45,7 @@ class ComplaintCreate(BaseModel):
     channel: Channel
     receiving_unit: str = Field(min_length=1, max_length=64)
     business_line: str = Field(min_length=1, max_length=64)
+    category: Category = "other"
     severity: Severity = "normal"
     flags: list[Flag] = Field(default_factory=list, max_length=3)
     received_at: AwareDatetime
@@ -82,24 +90,61 @@ class ClockPublic(BaseModel):
     late: bool = Field(default=False, description="met after it had breached")
 
 
+class HandlerPublic(BaseModel):
+    id: str
+    name: str | None = None
+
+
+class NextDue(BaseModel):
+    clock: str
+    due_at: datetime
+    state: Literal["running", "breached"]
+    owner_unit: str | None = None
+
+
+Status = Literal["received", "assigned", "in_progress", "waiting_on_customer", "resolved", "closed"]
+
+
 class ComplaintPublic(BaseModel):
     complaint_id: str
-    status: str
+    status: Status
     kind: str | None = None
     channel: str | None = None
     receiving_unit: str | None = None
     business_line: str | None = None
+    category: str | None = None
     severity: str | None = None
     flags: list[str] = []
     received_at: datetime | None = None
     customer: dict[str, str] | None = Field(default=None, description="masked")
     owner_unit: str | None = None
     handling_level: str | None = None
+    handler: HandlerPublic | None = None
     restricted: bool = False
     classification: str | None = None
     satisfaction: int | None = None
     units_involved: list[str] = []
+    next_due: NextDue | None = None
     clocks: list[ClockPublic] = []
+
+
+class WorklistItem(BaseModel):
+    complaint_id: str
+    status: Status
+    owner_unit: str | None = None
+    handling_level: str | None = None
+    receiving_unit: str | None = None
+    business_line: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    received_at: datetime | None = None
+    handler: HandlerPublic | None = None
+    next_due: NextDue | None = None
+
+
+class WorklistPublic(BaseModel):
+    items: list[WorklistItem]
+    next_cursor: str | None = None
 
 
 class TimelineEvent(BaseModel):

@@ -1,28 +1,36 @@
-"""Intake's read model: every event of the log folded into complaint, clock and timeline views."""
+"""Intake's read model: every event of the log folded into complaint, clock and timeline views.
+
+Status, owner, handler, units involved and stays come from the shared lifecycle fold, so intake
+and the dashboard read the same log alike. The command state is kept current here too.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints_shared.contracts import complaint_events as c
-from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.masking import mask_name, mask_phone
+from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.lifecycle import ComplaintState, apply, to_json
+from complaints_shared.workflow.visibility import provinces_of
 
-from ..adapters.tables import clock_views, complaint_views, timeline_entries
-from ..domain.lifecycle import next_status
+from ..adapters import views
+from .submissions import fold_foreign
 
 
-async def project(session: AsyncSession, envelope: Envelope, event: Event) -> None:
-    """Apply one event (already de-duplicated by the inbox) to the views."""
-    await session.execute(
-        insert(timeline_entries).values(
+class Projection:
+    def __init__(self, org: Organisation) -> None:
+        self.org = org
+
+    async def project(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
+        """Apply one event (already de-duplicated by the inbox) to the views."""
+        await views.add_timeline_entry(
+            session,
             complaint_id=envelope.subject,
             event_id=envelope.id,
             type=event.NAME,
@@ -30,72 +38,62 @@ async def project(session: AsyncSession, envelope: Envelope, event: Event) -> No
             source=envelope.source,
             data=_public_data(event),
         )
-    )
-    if isinstance(event, c.ComplaintReceived):
-        await _received(session, envelope, event)
-        return
-    view = complaint_views.c
-    current = (
-        await session.execute(
-            select(view.status, view.units_involved)
-            .where(view.complaint_id == envelope.subject)
-            .with_for_update()
+        await fold_foreign(session, envelope, event)
+        state = await views.lock_state(session, envelope.subject) or ComplaintState()
+        folded = apply(state, event, envelope.time)
+        values = self._state_columns(folded) | _event_columns(event)
+        if values or folded != state:
+            await views.upsert_view(session, envelope.subject, values)
+        if await _project_clock(session, envelope, event):
+            await views.refresh_next_due(session, envelope.subject)
+
+    def _state_columns(self, state: ComplaintState) -> dict[str, Any]:
+        handler = (
+            None if state.handler is None else {"id": state.handler.id, "name": state.handler.name}
         )
-    ).first()
-    if current is None:  # an event for a complaint this log never received: keep a stub
-        await session.execute(
-            insert(complaint_views).values(complaint_id=envelope.subject, status="unknown")
-        )
-        current = ("unknown", [])
-    changes: dict[str, Any] = {"updated_at": func.now()}
-    handoff = not isinstance(event, r.ComplaintAssigned) or event.previous_owner is not None
-    status = next_status(current[0], event.NAME, handoff=handoff)
-    if status:
-        changes["status"] = status
-    if isinstance(event, r.ComplaintAssigned):
-        changes |= {
-            "owner_unit": event.owner_unit,
-            "handling_level": event.handling_level,
-            "restricted": event.restricted,
-            "units_involved": _with(current[1], event.owner_unit, *event.also_involved),
+        return {
+            "state": to_json(state),
+            "status": state.status,
+            "owner_unit": state.owner_unit,
+            "handling_level": state.handling_level,
+            "restricted": state.restricted,
+            "units_involved": list(state.involved),
+            "provinces": sorted(provinces_of(self.org, state.involved)),
+            "handler_id": state.handler.id if state.handler else None,
+            "handler": handler,
         }
-    elif isinstance(event, r.ComplaintEscalated | r.ComplaintReported):
-        changes["units_involved"] = _with(current[1], event.to_unit)
-    elif isinstance(event, c.Classified):
-        changes["classification"] = event.classification
-    elif isinstance(event, c.ReturnVisitRecorded):
-        changes["satisfaction"] = event.satisfaction
-    await session.execute(
-        update(complaint_views).where(view.complaint_id == envelope.subject).values(**changes)
-    )
-    await _project_clock(session, envelope, event)
 
 
-async def _received(session: AsyncSession, envelope: Envelope, event: c.ComplaintReceived) -> None:
-    values = {
-        "status": "received",
-        "kind": event.kind,
-        "channel": event.channel,
-        "receiving_unit": event.receiving_unit,
-        "business_line": event.business_line,
-        "severity": event.severity,
-        "flags": list(event.flags),
-        "received_at": event.received_at,
-        "customer": _masked_customer(event.customer),
-        "units_involved": [event.receiving_unit],
-        "updated_at": func.now(),
-    }
-    statement = insert(complaint_views).values(complaint_id=envelope.subject, **values)
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=["complaint_id"], set_=values)
-    )
+def _event_columns(event: Event) -> dict[str, Any]:
+    """What the view shows that is not the workflow's business."""
+    if isinstance(event, c.ComplaintReceived):
+        return {
+            "kind": event.kind,
+            "channel": event.channel,
+            "receiving_unit": event.receiving_unit,
+            "business_line": event.business_line,
+            "category": event.category,
+            "severity": event.severity,
+            "flags": list(event.flags),
+            "received_at": event.received_at,
+            "customer": _masked_customer(event.customer),
+        }
+    if isinstance(event, c.Classified):
+        return {"classification": event.classification}
+    if isinstance(event, c.ReturnVisitRecorded):
+        return {"satisfaction": event.satisfaction}
+    return {}
 
 
-async def _project_clock(session: AsyncSession, envelope: Envelope, event: Event) -> None:
+async def _project_clock(session: AsyncSession, envelope: Envelope, event: Event) -> bool:
     match event:
         case s.ClockStarted():
-            values = {"state": "running", "started_at": event.started_at, "due_at": event.due_at,
-                      "late": False}
+            values = {
+                "state": "running",
+                "started_at": event.started_at,
+                "due_at": event.due_at,
+                "late": False,
+            }
         case s.ClockPaused():
             values = {"state": "paused", "due_at": event.due_at}
         case s.ClockResumed():
@@ -107,14 +105,10 @@ async def _project_clock(session: AsyncSession, envelope: Envelope, event: Event
         case s.ClockStopped():
             values = {"state": event.outcome, "late": event.late}
         case _:
-            return
-    values |= {"owner_unit": event.owner_unit, "updated_at": func.now()}
-    statement = insert(clock_views).values(
-        complaint_id=envelope.subject, clock=event.clock, **{"state": "running", **values}
-    )
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=["complaint_id", "clock"], set_=values)
-    )
+            return False
+    values["owner_unit"] = event.owner_unit
+    await views.upsert_clock(session, envelope.subject, event.clock, values)
+    return True
 
 
 def _masked_customer(customer: c.Customer) -> dict[str, str]:
@@ -126,7 +120,3 @@ def _public_data(event: Event) -> dict[str, Any]:
     if isinstance(event, c.ComplaintReceived):
         data["customer"] = _masked_customer(event.customer)
     return data
-
-
-def _with(units: list[str], *more: str) -> list[str]:
-    return list(dict.fromkeys([*units, *more]))

@@ -1,4 +1,9 @@
-"""Writing a complaint or an action: registry/idempotency rows and the event, one transaction."""
+"""Writing a complaint or an action: the command state, the key and the event, one transaction.
+
+An action is decided against the complaint's current state under its row lock (the shared
+authority rules), folded into that state, and appended to the outbox in the same transaction:
+a refused action records nothing, and a second `resolved` right after the first is refused.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,18 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope, new_id
 from complaints_shared.messaging.outbox import Outbox
+from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.authority import Refused, decide
+from complaints_shared.workflow.lifecycle import ComplaintState, apply
 
-from ..adapters.tables import complaints, idempotency_keys
+from ..adapters import registry
 
 SOURCE = "/intake"
 
@@ -26,6 +33,12 @@ class IdempotencyConflict(Exception):
 
 class UnknownComplaint(Exception):
     pass
+
+
+class ActionRefused(Exception):
+    def __init__(self, refused: Refused) -> None:
+        super().__init__(refused.reason)
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -40,28 +53,29 @@ def request_hash(body: dict) -> str:
 
 
 class Submissions:
-    def __init__(self, sessions: async_sessionmaker, outbox: Outbox) -> None:
+    def __init__(self, sessions: async_sessionmaker, outbox: Outbox, org: Organisation) -> None:
         self.sessions = sessions
         self.outbox = outbox
+        self.org = org
 
     async def submit_complaint(
-        self, *, caller: str, event: Event, received_at: datetime, key: str | None, body: dict
+        self, *, caller: str, event: Any, received_at: datetime, key: str | None, body: dict
     ) -> Accepted:
         complaint_id, event_id = new_id(), new_id()
         async with self.sessions.begin() as session:
             if key is not None:
-                earlier = await self._claim_key(
+                earlier = await _claim(
                     session, caller, "complaints", key, request_hash(body), complaint_id, event_id
                 )
                 if earlier:
                     return earlier
-            await session.execute(
-                insert(complaints).values(
-                    complaint_id=complaint_id,
-                    receiving_unit=event.receiving_unit,
-                    posted_by=caller,
-                    received_event_id=event_id,
-                )
+            await registry.register(
+                session,
+                complaint_id=complaint_id,
+                receiving_unit=event.receiving_unit,
+                posted_by=caller,
+                received_event_id=event_id,
+                state=apply(ComplaintState(), event, received_at),
             )
             await self.outbox.append(
                 session, [_envelope(event_id, complaint_id, event, received_at)]
@@ -73,74 +87,76 @@ class Submissions:
         *,
         caller: str,
         complaint_id: str,
+        action: str,
         event: Event,
         at: datetime,
         key: str | None,
         body: dict,
     ) -> Accepted:
+        """Decide, fold and append the action; raises `ActionRefused` (nothing recorded),
+        `UnknownComplaint` or `IdempotencyConflict`."""
         event_id = new_id()
         async with self.sessions.begin() as session:
-            # Lock the complaint: one complaint's events enter the outbox in commit order.
-            row = (
-                await session.execute(
-                    select(complaints.c.received_event_id)
-                    .where(complaints.c.complaint_id == complaint_id)
-                    .with_for_update()
-                )
-            ).first()
+            row = await registry.lock(session, complaint_id)
             if row is None:
                 raise UnknownComplaint(complaint_id)
             if key is not None:
                 scope = f"events:{complaint_id}"
-                earlier = await self._claim_key(
+                earlier = await _claim(
                     session, caller, scope, key, request_hash(body), complaint_id, event_id
                 )
                 if earlier:
                     return earlier
-            envelope = _envelope(event_id, complaint_id, event, at, correlation=row[0])
+            refused = decide(
+                self.org, row.state, caller=caller, unit=body["unit"], action=action, data=body
+            )
+            if refused is not None:
+                raise ActionRefused(refused)
+            await registry.save_state(session, complaint_id, apply(row.state, event, at))
+            envelope = _envelope(
+                event_id, complaint_id, event, at, correlation=row.received_event_id
+            )
             await self.outbox.append(session, [envelope])
         return Accepted(complaint_id, event_id)
 
-    async def _claim_key(
-        self,
-        session: AsyncSession,
-        caller: str,
-        scope: str,
-        key: str,
-        digest: str,
-        complaint_id: str,
-        event_id: str,
-    ) -> Accepted | None:
-        """Claim an idempotency key; return the earlier answer if it was claimed before."""
-        claimed = (
-            await session.execute(
-                insert(idempotency_keys)
-                .values(
-                    caller_unit=caller,
-                    scope=scope,
-                    key=key,
-                    request_hash=digest,
-                    complaint_id=complaint_id,
-                    event_id=event_id,
-                )
-                .on_conflict_do_nothing()
-                .returning(idempotency_keys.c.key)
-            )
-        ).first()
-        if claimed:
-            return None
-        earlier = (
-            await session.execute(
-                select(idempotency_keys).where(
-                    idempotency_keys.c.caller_unit == caller,
-                    idempotency_keys.c.scope == scope,
-                    idempotency_keys.c.key == key,
-                )
-            )
-        ).one()
-        if earlier.request_hash != digest:
-            raise IdempotencyConflict(key)
-        return Accepted(earlier.complaint_id, earlier.event_id, replayed=True)
+
+async def fold_foreign(session: AsyncSession, envelope: Envelope, event: Event) -> None:
+    """Fold another service's event (routing's assignment, a clock) into the command state, in
+    the consumer's transaction. Intake's own events were folded when they were accepted."""
+    if envelope.source == SOURCE:
+        return
+    row = await registry.lock(session, envelope.subject)
+    if row is None:
+        return
+    folded = apply(row.state, event, envelope.time)
+    if folded != row.state:
+        await registry.save_state(session, envelope.subject, folded)
+
+
+async def _claim(
+    session: AsyncSession,
+    caller: str,
+    scope: str,
+    key: str,
+    digest: str,
+    complaint_id: str,
+    event_id: str,
+) -> Accepted | None:
+    """Claim an idempotency key; return the earlier answer if it was claimed before."""
+    earlier = await registry.claim_key(
+        session,
+        caller=caller,
+        scope=scope,
+        key=key,
+        digest=digest,
+        complaint_id=complaint_id,
+        event_id=event_id,
+    )
+    if earlier is None:
+        return None
+    if earlier.request_hash != digest:
+        raise IdempotencyConflict(key)
+    return Accepted(earlier.complaint_id, earlier.event_id, replayed=True)
 
 
 def _envelope(

@@ -1,0 +1,85 @@
+"""The read model's rows: complaint views, clock views and timeline entries (SQL only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints_shared.workflow.lifecycle import ComplaintState, from_json
+
+from .tables import clock_views, complaint_views, timeline_entries
+
+LIVE_CLOCK_STATES = ("running", "breached")
+
+
+async def add_timeline_entry(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(timeline_entries).values(**values))
+
+
+async def lock_state(session: AsyncSession, complaint_id: str) -> ComplaintState | None:
+    """The complaint's folded state, its view row locked; None when there is no row yet."""
+    row = (
+        await session.execute(
+            select(complaint_views.c.state)
+            .where(complaint_views.c.complaint_id == complaint_id)
+            .with_for_update()
+        )
+    ).first()
+    if row is None:
+        return None
+    return from_json(row.state) if row.state else ComplaintState()
+
+
+async def upsert_view(session: AsyncSession, complaint_id: str, values: dict[str, Any]) -> None:
+    values = {**values, "updated_at": func.now()}
+    statement = insert(complaint_views).values(complaint_id=complaint_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["complaint_id"], set_=values)
+    )
+
+
+async def upsert_clock(
+    session: AsyncSession, complaint_id: str, clock: str, values: dict[str, Any]
+) -> None:
+    values = {**values, "updated_at": func.now()}
+    statement = insert(clock_views).values(
+        complaint_id=complaint_id, clock=clock, **{"state": "running", **values}
+    )
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["complaint_id", "clock"], set_=values)
+    )
+
+
+async def refresh_next_due(session: AsyncSession, complaint_id: str) -> None:
+    """Keep the complaint's earliest running or breached clock on its view (worklist order)."""
+    c = clock_views.c
+    earliest = (
+        await session.execute(
+            select(c.clock, c.due_at, c.state, c.owner_unit)
+            .where(
+                c.complaint_id == complaint_id,
+                c.state.in_(LIVE_CLOCK_STATES),
+                c.due_at.is_not(None),
+            )
+            .order_by(c.due_at, c.clock)
+            .limit(1)
+        )
+    ).first()
+    next_due = (
+        None
+        if earliest is None
+        else {
+            "clock": earliest.clock,
+            "due_at": earliest.due_at.isoformat(),
+            "state": earliest.state,
+            "owner_unit": earliest.owner_unit,
+        }
+    )
+    await session.execute(
+        update(complaint_views)
+        .where(complaint_views.c.complaint_id == complaint_id)
+        .values(next_due_at=earliest.due_at if earliest else None, next_due=next_due)
+    )
