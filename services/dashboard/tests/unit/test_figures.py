@@ -1,74 +1,17 @@
-"""Scope, live figures and period figures over a small organisation."""
+"""Grouping, live figures and period figures over a small organisation."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
 from complaints_shared.contracts import complaint_events as c
-from complaints_shared.organisation import parse_organisation
 from dashboard.domain import live, period
-from dashboard.domain.scope import ScopeRefused, grouper, may_see, resolve_scope, unit_timezones
+from dashboard.domain.scope import grouper, resolve_scope, unit_timezones
 from dashboard.domain.summary import Query, summarise
 from dashboard.entrypoints.csv_format import summary_rows
 
 from .events import T0, action, assigned, at, breached, fold, received, started, stopped
-
-
-def _province(pid: str, zone: str | None = None) -> list[dict]:
-    return [
-        {"id": pid, "kind": "province", "parent": "HQ", **({"timezone": zone} if zone else {})},
-        {"id": f"{pid}-SUP", "kind": "supervision_line", "parent": pid},
-        {"id": f"{pid}-CARDS", "kind": "province_department", "parent": pid, "lines": ["cards"]},
-        {"id": f"{pid}-KM", "kind": "branch", "parent": pid},
-        {"id": f"{pid}-KM-01", "kind": "outlet", "parent": f"{pid}-KM"},
-        {"id": f"{pid}-KM-02", "kind": "outlet", "parent": f"{pid}-KM"},
-        {"id": f"{pid}-DL", "kind": "branch", "parent": pid},
-    ]
-
-
-ORG = parse_organisation(
-    {
-        "timezone": "Asia/Shanghai",
-        "business_lines": ["cards"],
-        "units": [
-            {"id": "HQ", "kind": "hq"},
-            {"id": "HQ-DIO", "kind": "hq_discipline_office", "parent": "HQ"},
-            *_province("YN"),
-            *_province("XJ", zone="Asia/Urumqi"),
-        ],
-    }
-)
-
-
-def test_a_caller_reads_its_subtree_and_may_narrow_it_but_not_widen_it():
-    assert resolve_scope(ORG, "HQ", None).everything
-    assert resolve_scope(ORG, "YN", None).units >= {"YN", "YN-KM-01", "YN-SUP"}
-    assert "XJ-KM" not in resolve_scope(ORG, "YN", None).units
-    assert resolve_scope(ORG, "YN", "YN-KM").units == {"YN-KM", "YN-KM-01", "YN-KM-02"}
-    for caller, unit, status in [
-        ("YN", "XJ", 403),
-        ("YN-KM", "YN", 403),
-        ("YN", "NOPE", 422),
-        ("NOPE", None, 403),
-    ]:
-        with pytest.raises(ScopeRefused) as refused:
-            resolve_scope(ORG, caller, unit)
-        assert refused.value.status == status
-
-
-def test_a_complaint_is_seen_where_received_owned_or_involved_restricted_ones_more_narrowly():
-    ordinary = fold(received("YN-KM-01"), (assigned("HQ-DIO", "hq"), T0))
-    restricted = fold(
-        received("YN-KM-01"), (assigned("YN-SUP", "supervision", restricted=True), T0)
-    )
-    yn, xj, hq = (resolve_scope(ORG, u, None) for u in ("YN", "XJ", "HQ"))
-    assert may_see(ORG, yn, ordinary) and may_see(ORG, hq, ordinary)
-    assert not may_see(ORG, xj, ordinary)
-    assert not may_see(ORG, yn, restricted)  # the province itself is not involved
-    assert may_see(ORG, resolve_scope(ORG, "YN-SUP", None), restricted)
-    assert may_see(ORG, resolve_scope(ORG, "HQ", "YN"), restricted)  # HQ narrowed to YN
+from .org import ORG
 
 
 def test_units_group_by_the_level_below_the_scope():
@@ -83,6 +26,9 @@ def test_units_group_by_the_level_below_the_scope():
     assert grouper(ORG, "HQ")("XJ-KM-01") == "XJ"
     assert unit_timezones(ORG)("XJ-KM-01") == "Asia/Urumqi"
     assert unit_timezones(ORG)("YN-KM-01") == "Asia/Shanghai"
+    # A province's supervising units see its complaints, and group them as the province does.
+    assert resolve_scope(ORG, "YN-SUP", None).groups_under == "YN"
+    assert resolve_scope(ORG, "YN-KM", None).groups_under == "YN-KM"
 
 
 NOW = at(100)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
+from complaints_shared.workflow import lifecycle
 from dashboard.domain.fold import apply
 from dashboard.domain.model import Complaint
 
@@ -146,8 +147,35 @@ def test_after_the_reply_only_reopening_or_closing_changes_the_status():
     )
     assert complaint.status == "resolved"
     complaint = apply(complaint, action(c.Reopened, "YN-KM-01", at(20)), at(20))
-    assert complaint.status == "reopened" and complaint.open
+    assert complaint.status == "in_progress" and complaint.open  # there is no status reopened
     complaint = apply(complaint, action(c.Resolved, "YN-KM-01", at(30), reply="again"), at(30))
     assert complaint.resolved_at == at(10)  # time to resolve is the first reply's
     complaint = apply(complaint, action(c.Closed, "YN-KM-01", at(40)), at(40))
     assert complaint.status == "closed"
+
+
+def test_the_status_owner_and_involvement_are_the_shared_folds():
+    steps = [
+        (received(), T0),
+        (assigned("YN-KM-01"), T0),
+        (action(c.ComplaintAccepted, "YN-KM-01", at(10)), at(10)),
+        (
+            r.ComplaintTransferred(from_unit="YN-KM-01", to_unit="YN-KM", reason="x", rule="r"),
+            at(20),
+        ),
+        (assigned("YN-KM", previous_owner="YN-KM-01"), at(20)),
+    ]
+    complaint, state = Complaint("C1"), lifecycle.ComplaintState()
+    for event, when in steps:
+        complaint, state = apply(complaint, event, when), lifecycle.apply(state, event, when)
+    assert complaint.state == state
+    assert (complaint.status, complaint.owner_unit) == ("assigned", "YN-KM")  # a hand-off
+    assert complaint.owner_since == at(20) and not complaint.owner_accepted
+    complaint = apply(complaint, action(c.ComplaintAccepted, "YN-KM", at(30)), at(30))
+    complaint = apply(complaint, action(c.WaitingOnCustomer, "YN-KM", at(40)), at(40))
+    assert complaint.status == "waiting_on_customer"
+
+
+def test_a_major_liability_case_is_restricted_from_its_receipt():
+    complaint = fold(received(flags=["major_liability"]))
+    assert complaint.restricted and complaint.units_involved == ["YN-KM-01"]

@@ -107,6 +107,14 @@ class DeadlineCommitted(UnitAction):
     committed_deadline: AwareDatetime
 
 
+class PlanDecided(UnitAction):
+    """The supervisor's plan after investigating (what will be done, optionally by when)."""
+
+    NAME = "complaint.plan_decided"
+    plan: str = Field(min_length=1, max_length=5000)
+    promised_by: AwareDatetime | None = None
+
+
 class WaitingOnCustomer(UnitAction):
     NAME = "complaint.waiting_on_customer"
 
@@ -151,6 +159,7 @@ UNIT_ACTIONS: dict[str, type[UnitAction]] = {
         TransferRequested,
         CustomerContacted,
         DeadlineCommitted,
+        PlanDecided,
         WaitingOnCustomer,
         CustomerResponded,
         Classified,

@@ -6,7 +6,16 @@ from typing import Literal
 
 from .base import AwareDatetime, Event
 
-ClockName = Literal["transfer", "start", "resolve", "inquiry_reply", "committed", "customer"]
+ClockName = Literal[
+    "transfer",
+    "start",
+    "resolve",
+    "inquiry_reply",
+    "committed",
+    "customer",
+    "return_visit",
+    "investigate",
+]
 
 
 class ClockStarted(Event):

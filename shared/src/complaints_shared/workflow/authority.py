@@ -117,8 +117,8 @@ def _reopener(org: Organisation, state: ComplaintState, unit: str, _: dict) -> b
     return unit in (province_of(org, near), province_supervision_line(org, near)) and unit in org
 
 
-def _anyone(org: Organisation, state: ComplaintState, unit: str, _: dict) -> bool:
-    return True  # visibility was checked first
+def _anyone_who_sees_it(org: Organisation, state: ComplaintState, unit: str, _: dict) -> bool:
+    return may_see(org, unit, state.involvement)  # the unit named, not only the caller
 
 
 WHO_MAY: dict[str, Rule] = {
@@ -135,7 +135,7 @@ WHO_MAY: dict[str, Rule] = {
     "return_visit_recorded": _return_visitor,
     "reopened": _reopener,
     "closed": _owner_or_above,
-    "note": _anyone,
+    "note": _anyone_who_sees_it,
 }
 
 

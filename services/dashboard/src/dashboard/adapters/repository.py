@@ -5,15 +5,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from complaints_shared.workflow.lifecycle import from_json, to_json
+
 from ..domain.model import FINAL_STATUSES, ClockRun, Complaint, Sample
+from ..domain.scope import Reach
 from ..domain.timeline import Entry
 from .tables import clock_runs, complaints, samples, timeline_entries
 
-_COLUMNS = [c.name for c in complaints.columns if c.name not in ("complaint_id", "updated_at")]
+# Copies of the shared state, written for the filters and indexes, never read back.
+_FROM_STATE = (
+    "receiving_unit",
+    "business_line",
+    "status",
+    "owner_unit",
+    "handling_level",
+    "owner_since",
+    "restricted",
+    "units_involved",
+)
+_COLUMNS = [
+    c.name
+    for c in complaints.columns
+    if c.name not in ("complaint_id", "updated_at", "state", *_FROM_STATE)
+]
 _RUN_COLUMNS = [c.name for c in clock_runs.columns if c.name != "complaint_id"]
 
 
@@ -31,7 +49,8 @@ async def load(session: AsyncSession, complaint_id: str) -> Complaint:
 
 
 async def save(session: AsyncSession, complaint: Complaint) -> None:
-    values = {name: getattr(complaint, name) for name in _COLUMNS}
+    values = {name: getattr(complaint, name) for name in (*_COLUMNS, *_FROM_STATE)}
+    values["state"] = to_json(complaint.state)
     early = complaint.early_acceptance
     values["early_acceptance"] = [early[0], early[1].isoformat()] if early else None
     values["updated_at"] = func.now()
@@ -90,23 +109,34 @@ async def add_entry(
     )
 
 
+def _within(reach: Reach | None):
+    """The rows `reach` takes in (every complaint some unit is involved in, for None)."""
+    c = complaints.c
+    if reach is None:
+        return func.cardinality(c.units_involved) > 0
+    wanted = c.units_involved.overlap(sorted(reach.units))
+    if reach.unrestricted:
+        unrestricted = and_(
+            not_(c.restricted), c.units_involved.overlap(sorted(reach.unrestricted))
+        )
+        wanted = or_(wanted, unrestricted)
+    return wanted
+
+
 async def in_scope(
     session: AsyncSession,
-    units: frozenset[str] | None,
+    reach: Reach | None,
     received_from: datetime,
     received_to: datetime,
 ) -> list[Complaint]:
-    """Complaints involving one of `units` (every complaint for None) that are open or were
-    received in [received_from, received_to); the caller still applies `scope.may_see`."""
+    """Complaints within `reach` that are open or were received in [received_from,
+    received_to); the caller still applies `scope.shows`."""
     c = complaints.c
     wanted = or_(
         c.status.not_in(FINAL_STATUSES),
         and_(c.received_at >= received_from, c.received_at < received_to),
     )
-    query = select(complaints).where(wanted)
-    if units is not None:
-        query = query.where(c.units_involved.overlap(sorted(units)))
-    rows = (await session.execute(query)).all()
+    rows = (await session.execute(select(complaints).where(wanted, _within(reach)))).all()
     return await _attach(session, [_complaint(row) for row in rows])
 
 
@@ -129,9 +159,25 @@ async def entries(session: AsyncSession, complaint_id: str) -> list[Entry]:
 
 
 async def version(session: AsyncSession) -> str:
-    """Changes whenever the projection changes (for live pages polling as a fallback)."""
+    """Changes whenever the projection changes (wakes the live pages; never sent to them)."""
     latest = (await session.execute(select(func.max(complaints.c.updated_at)))).scalar()
     return latest.isoformat() if latest else ""
+
+
+async def latest_changes(
+    session: AsyncSession, reach: Reach | None, *, offset: int, limit: int
+) -> list[tuple[datetime, list[str], bool]]:
+    """(updated_at, units involved, restricted) of the complaints within `reach`, the most
+    recently changed first: a scope's version is the first of them the scope shows."""
+    c = complaints.c
+    query = (
+        select(c.updated_at, c.units_involved, c.restricted)
+        .where(_within(reach))
+        .order_by(c.updated_at.desc(), c.complaint_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(row[0], list(row[1]), row[2]) for row in await session.execute(query)]
 
 
 async def _attach(session: AsyncSession, found: Sequence[Complaint]) -> list[Complaint]:
@@ -156,8 +202,7 @@ async def _attach(session: AsyncSession, found: Sequence[Complaint]) -> list[Com
 def _complaint(row) -> Complaint:
     values = {name: getattr(row, name) for name in _COLUMNS}
     early = values.pop("early_acceptance")
-    values["units_involved"] = list(values["units_involved"] or [])
-    complaint = Complaint(row.complaint_id, **values)
+    complaint = Complaint(row.complaint_id, from_json(row.state), **values)
     if early:
         complaint.early_acceptance = (early[0], datetime.fromisoformat(early[1]))
     return complaint

@@ -1,7 +1,9 @@
 """The dashboard's tables: its own projection of the log, plus the standard messaging tables.
 
-- `complaints`: one row per complaint (customer data masked); `updated_at` is processing time
-  and only tells live pages that something changed (a trigger NOTIFYs `dashboard`).
+- `complaints`: one row per complaint (customer data masked). `state` is the shared lifecycle
+  state (`lifecycle.to_json`); status, owner, units involved and restriction are copies of it
+  kept as columns for the queries' filters and indexes. `updated_at` is processing time and
+  only tells live pages that something changed (a trigger NOTIFYs `dashboard`).
 - `clock_runs`: every run of every clock, from the `sla.*` events.
 - `samples`: measured durations (time to start, time to resolve).
 - `timeline_entries`: each event's public fields, in log order, for the hand-off timeline.
@@ -34,22 +36,23 @@ complaints = Table(
     "complaints",
     metadata,
     Column("complaint_id", Text, primary_key=True),
+    Column("state", JSONB, nullable=False),  # lifecycle.to_json of the shared fold
     Column("kind", Text),
     Column("channel", Text),
-    Column("receiving_unit", Text),
-    Column("business_line", Text),
+    Column("receiving_unit", Text),  # from `state`
+    Column("business_line", Text),  # from `state`
     Column("severity", Text),
     Column("received_at", DateTime(timezone=True)),
     Column("customer_name", Text),  # masked
     Column("customer_phone", Text),  # masked
-    Column("status", Text, nullable=False),
-    Column("owner_unit", Text),
-    Column("handling_level", Text),
-    Column("owner_since", DateTime(timezone=True)),
+    Column("status", Text, nullable=False),  # from `state`
+    Column("owner_unit", Text),  # from `state`
+    Column("handling_level", Text),  # from `state`
+    Column("owner_since", DateTime(timezone=True)),  # from `state`
     Column("owner_accepted", Boolean, nullable=False),
     Column("early_acceptance", JSONB),  # [unit, at] signed for before the assignment arrived
-    Column("restricted", Boolean, nullable=False),
-    Column("units_involved", ARRAY(Text), nullable=False),
+    Column("restricted", Boolean, nullable=False),  # from `state`
+    Column("units_involved", ARRAY(Text), nullable=False),  # from `state`
     Column("classification", Text),
     Column("satisfaction", Integer),
     Column("resolved_at", DateTime(timezone=True)),

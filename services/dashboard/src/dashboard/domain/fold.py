@@ -1,5 +1,10 @@
 """The fold of the log into one complaint's dashboard facts: `complaint = apply(complaint, …)`.
 
+Every event first goes through the shared lifecycle fold (`complaints_shared.workflow`,
+docs/workflow.md), which alone decides the status, the owner, the units involved and whether
+the case is restricted; this module adds the dashboard's own figures: the customer (masked),
+clock runs, and the measured durations.
+
 Event time drives everything: `at` is the envelope's time (when it happened in the business).
 Only the event contracts are relied on; clock names are data, so clocks the SLA monitor adds
 later show up without a change here.
@@ -15,30 +20,22 @@ from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.masking import mask_name, mask_phone
+from complaints_shared.workflow import lifecycle
 
-from .model import FINAL_STATUSES, ClockRun, Complaint, Sample
-
-STATUS_AFTER = {
-    c.ComplaintAccepted: "in_progress",
-    c.CustomerContacted: "in_progress",
-    c.WaitingOnCustomer: "waiting_on_customer",
-    c.CustomerResponded: "in_progress",
-    c.Resolved: "resolved",
-    c.Reopened: "reopened",
-    c.Closed: "closed",
-}
+from .model import ClockRun, Complaint, Sample
 
 
 def apply(complaint: Complaint, event: Event, at: datetime) -> Complaint:
     """The complaint after `event` (a copy; the argument is left alone)."""
     view = deepcopy(complaint)
     view.last_event_at = max(filter(None, (view.last_event_at, at)))
+    before = view.state
+    view.state = lifecycle.apply(before, event, at)
     if isinstance(event, c.ComplaintReceived):
         _received(view, event)
     elif isinstance(event, r.ComplaintAssigned):
-        _assigned(view, event, at)
-    elif isinstance(event, r.ComplaintTransferred | r.ComplaintEscalated | r.ComplaintReported):
-        _involve(view, event.to_unit)
+        if view.owner_unit != before.owner_unit:
+            _new_owner(view, at)
     elif isinstance(event, c.UnitAction):
         _unit_action(view, event)
     elif event.NAME.startswith("sla."):
@@ -48,35 +45,22 @@ def apply(complaint: Complaint, event: Event, at: datetime) -> Complaint:
 
 def _received(view: Complaint, event: c.ComplaintReceived) -> None:
     view.kind, view.channel, view.severity = event.kind, event.channel, event.severity
-    view.receiving_unit, view.business_line = event.receiving_unit, event.business_line
     view.received_at = event.received_at
     view.customer_name = mask_name(event.customer.name)
     view.customer_phone = mask_phone(event.customer.phone)
-    if view.status == "unknown":
-        view.status = "received"
-    _involve(view, event.receiving_unit)
 
 
-def _assigned(view: Complaint, event: r.ComplaintAssigned, at: datetime) -> None:
-    _involve(view, event.owner_unit, *event.also_involved, *event.reported_to)
-    view.restricted = view.restricted or event.restricted
-    view.handling_level = event.handling_level
-    if view.status in ("unknown", "received"):
-        view.status = "assigned"
-    if event.owner_unit == view.owner_unit:
-        return  # the same owner again (a late first assignment): its sign-for still stands
-    view.owner_unit, view.owner_since, view.owner_accepted = event.owner_unit, at, False
+def _new_owner(view: Complaint, at: datetime) -> None:
+    """A new owner holds the complaint since `at`: it has yet to sign for it."""
+    view.owner_accepted = False
     early = view.early_acceptance
-    if early is not None and early[0] == event.owner_unit:
+    if early is not None and early[0] == view.owner_unit:
         # The unit signed for it before the assignment reached the log.
-        _sample_start(view, event.owner_unit, early[1], since=at)
+        _sample_start(view, early[0], early[1], since=at)
     view.early_acceptance = None
 
 
 def _unit_action(view: Complaint, event: c.UnitAction) -> None:
-    status = STATUS_AFTER.get(type(event))
-    if status and (view.status not in FINAL_STATUSES or status in ("reopened", "closed")):
-        view.status = status  # after a reply only a reopening or closing changes the status
     if isinstance(event, c.ComplaintAccepted):
         if event.unit == view.owner_unit and not view.owner_accepted:
             _sample_start(view, event.unit, event.at, since=view.owner_since or event.at)
@@ -124,10 +108,6 @@ def _clock_event(view: Complaint, event: Event, at: datetime) -> None:
         run.state, run.stopped_at, run.late = event.outcome, event.stopped_at, event.late
     elif event.NAME == "sla.clock_rescheduled":  # due time moved by a policy/calendar change
         run.due_at = getattr(event, "due_at", run.due_at)
-
-
-def _involve(view: Complaint, *units: str) -> None:
-    view.units_involved = list(dict.fromkeys([*view.units_involved, *units]))
 
 
 def _seconds(start: datetime, end: datetime) -> int:

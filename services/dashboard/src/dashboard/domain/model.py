@@ -1,11 +1,18 @@
-"""What the dashboard knows of one complaint: plain data folded from its events (see `fold`)."""
+"""What the dashboard knows of one complaint: plain data folded from its events (see `fold`).
+
+The complaint's lifecycle (status, owner, units involved, restriction, stays) is the shared
+`ComplaintState` (docs/workflow.md); the dashboard adds its own figures around it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-FINAL_STATUSES = frozenset({"resolved", "closed"})
+from complaints_shared.workflow.lifecycle import FINAL, ComplaintState
+from complaints_shared.workflow.visibility import Involvement
+
+FINAL_STATUSES = FINAL
 
 
 @dataclass
@@ -49,22 +56,15 @@ class Sample:
 @dataclass
 class Complaint:
     complaint_id: str
+    state: ComplaintState = field(default_factory=ComplaintState)  # the shared fold
     kind: str | None = None
     channel: str | None = None
-    receiving_unit: str | None = None
-    business_line: str | None = None
     severity: str | None = None
     received_at: datetime | None = None
     customer_name: str | None = None  # masked
     customer_phone: str | None = None  # masked
-    status: str = "unknown"
-    owner_unit: str | None = None
-    handling_level: str | None = None
-    owner_since: datetime | None = None
     owner_accepted: bool = False
     early_acceptance: tuple[str, datetime] | None = None  # signed for before the assignment
-    restricted: bool = False
-    units_involved: list[str] = field(default_factory=list)
     classification: str | None = None
     satisfaction: int | None = None
     resolved_at: datetime | None = None
@@ -73,13 +73,50 @@ class Complaint:
     samples: list[Sample] = field(default_factory=list)
 
     @property
+    def status(self) -> str:
+        return self.state.status
+
+    @property
+    def receiving_unit(self) -> str | None:
+        return self.state.receiving_unit
+
+    @property
+    def business_line(self) -> str | None:
+        return self.state.business_line
+
+    @property
+    def owner_unit(self) -> str | None:
+        return self.state.owner_unit
+
+    @property
+    def owner_since(self) -> datetime | None:
+        """When the current owner's stay began."""
+        return self.state.owners[-1][1] if self.state.owners else None
+
+    @property
+    def handling_level(self) -> str | None:
+        return self.state.handling_level
+
+    @property
+    def restricted(self) -> bool:
+        return self.state.restricted
+
+    @property
+    def units_involved(self) -> list[str]:
+        return list(self.state.involved)
+
+    @property
+    def involvement(self) -> Involvement:
+        return self.state.involvement
+
+    @property
     def registered(self) -> bool:
         """Its `complaint.received` has been seen (a stub otherwise)."""
-        return self.received_at is not None and self.receiving_unit is not None
+        return self.state.registered and self.received_at is not None
 
     @property
     def open(self) -> bool:
-        return self.registered and self.status not in FINAL_STATUSES
+        return self.registered and self.state.open
 
     @property
     def responsible_unit(self) -> str | None:

@@ -1,12 +1,15 @@
-"""Who may see what, and how units are grouped on the page (pure, over the organisation).
+"""Which complaints a scope shows, and how units are grouped on the page (pure).
 
-- A caller reads the subtree of its own unit: HQ every province, a province its branches,
-  departments, lines and outlets, a branch itself and below. It may narrow that to a unit
-  below it, never widen it (`ScopeRefused`).
-- A complaint belongs to a scope when a unit of the subtree received, owned or was involved in
-  it. A restricted (confidential) complaint is seen only by the units involved and by HQ.
+- A caller reads the figures of its own unit, or of a unit below it that it names; never of a
+  unit above or beside it (`ScopeRefused`).
+- A scope shows what its unit sees by the shared rule (docs/workflow.md "Who sees what",
+  `complaints_shared.workflow.visibility`): the complaints involving a unit of its subtree,
+  restricted ones included; HQ everything; a province's supervision line and customer-service
+  department also every unrestricted complaint of their province. The caller is at or above
+  the scope's unit, so it may see all of that; a single complaint is shown to whoever may see it.
 - Figures are grouped by the next level below the scope: a province sees one row per branch
-  (and per province department or line), a branch one per outlet, department or line.
+  (and per province department or line), a branch one per outlet, department or line. A
+  province's supervision line or customer-service department is grouped like its province.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from complaints_shared.organisation import Organisation
-
-from .model import Complaint
+from complaints_shared.workflow.hierarchy import subtree, timezone_of
+from complaints_shared.workflow.visibility import Involvement, Sight, sees, sight_of
 
 
 class ScopeRefused(Exception):
@@ -30,16 +33,17 @@ class ScopeRefused(Exception):
 @dataclass(frozen=True)
 class Scope:
     caller: str
-    root: str
-    units: frozenset[str] | None  # the root and every unit below it; None: the whole tree
+    root: str  # the unit whose figures these are
+    sight: Sight  # what `root` sees
+    groups_under: str  # rows are the units directly below this one
 
     @property
     def everything(self) -> bool:
-        return self.units is None
+        return self.sight.everything
 
 
 def resolve_scope(org: Organisation, caller: str, unit: str | None) -> Scope:
-    """The subtree `caller` asks for (its own unless it names a unit below it)."""
+    """The scope `caller` asks for (its own unit unless it names a unit below it)."""
     root = unit or caller
     if caller not in org:
         raise ScopeRefused(403, f"unit {caller!r} is not in the organisation")
@@ -47,29 +51,31 @@ def resolve_scope(org: Organisation, caller: str, unit: str | None) -> Scope:
         raise ScopeRefused(422, f"unknown unit {root!r}")
     if not org.is_self_or_above(caller, root):
         raise ScopeRefused(403, f"{caller} may not read the figures of {root}")
-    if org.unit(root).parent is None:
-        return Scope(caller, root, None)
-    return Scope(caller, root, frozenset(subtree(org, root)))
+    sight = sight_of(org, root)
+    return Scope(caller, root, sight, min(sight.provinces, default=root))
 
 
-def subtree(org: Organisation, root: str) -> list[str]:
-    units, queue = [], [root]
-    while queue:
-        unit = queue.pop()
-        units.append(unit)
-        queue.extend(org.children.get(unit, ()))
-    return units
+def shows(org: Organisation, sight: Sight, involvement: Involvement) -> bool:
+    """Whether a reader with `sight` is shown a complaint. One no unit is involved in yet (its
+    receipt has not reached the dashboard) is unknown to everyone."""
+    return bool(involvement.involved) and sees(org, sight, involvement)
 
 
-def may_see(org: Organisation, scope: Scope, complaint: Complaint) -> bool:
-    involved = complaint.units_involved
-    if complaint.restricted:
-        caller_kind = org.unit(scope.caller).kind if scope.caller in org else None
-        if scope.caller not in involved and caller_kind != "hq":
-            return False
-    if scope.everything:
-        return bool(involved)
-    return any(unit in scope.units for unit in involved)  # type: ignore[operator]
+@dataclass(frozen=True)
+class Reach:
+    """The complaints a sight may see, as a database can select them: those involving one of
+    `units`, and the unrestricted ones involving one of `unrestricted`. `shows` decides."""
+
+    units: frozenset[str]
+    unrestricted: frozenset[str]
+
+
+def reach(org: Organisation, sight: Sight) -> Reach | None:
+    """None when the sight takes in every complaint."""
+    if sight.everything:
+        return None
+    provinces = [subtree(org, province) for province in sorted(sight.provinces)]
+    return Reach(sight.units, frozenset().union(*provinces))
 
 
 def grouper(org: Organisation, root: str):
@@ -98,13 +104,11 @@ def is_outside(org: Organisation, root: str, unit: str) -> bool:
 
 
 def unit_timezones(org: Organisation):
-    """`zone(unit)`: the unit's own time zone or the nearest ancestor's, else the file's."""
+    """`zone(unit)`: the unit's time zone name (the shared rule), remembered per unit."""
 
     @cache
     def zone(unit: str | None) -> str:
-        if unit is None or unit not in org:
-            return org.spec.timezone
-        return org.inherited(unit, "timezone") or org.spec.timezone
+        return timezone_of(org, unit)
 
     return zone
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from complaints_shared.contracts.complaint_events import Channel
 from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.local_time import local_to
 
 from . import live, period
 from .model import Complaint
@@ -27,8 +28,11 @@ class Query:
 
 
 def summarise(org: Organisation, complaints: list[Complaint], q: Query) -> dict:
-    """`complaints` are those the scope may see (`scope.may_see`), open or received lately."""
-    group = grouper(org, q.scope.root)
+    """`complaints` are those the scope shows (`scope.shows`), open or received lately.
+
+    Times are in the local offset of the scope's unit, or of the receiving unit for a row
+    about one complaint."""
+    group = grouper(org, q.scope.groups_under)
     zone = unit_timezones(org)
     order = {unit: n for n, unit in enumerate(org.units)}
     lines = {line: n for n, line in enumerate(org.spec.business_lines)}
@@ -36,7 +40,7 @@ def summarise(org: Organisation, complaints: list[Complaint], q: Query) -> dict:
 
     def unit_rows(table: dict[str, dict]) -> list[dict]:
         keys = sorted(table, key=lambda k: (order.get(k, len(order)), k))
-        return [{**_unit(org, q.scope.root, key), **table[key]} for key in keys]
+        return [{**_unit(org, q.scope.groups_under, key), **table[key]} for key in keys]
 
     def plain_rows(table: dict[str, dict], rank: dict[str, int]) -> list[dict]:
         keys = sorted(table, key=lambda k: (rank.get(k, len(rank)), k))
@@ -59,7 +63,7 @@ def summarise(org: Organisation, complaints: list[Complaint], q: Query) -> dict:
     return {
         "scope": {**_unit(org, q.scope.root, q.scope.root), "timezone": zone(q.scope.root)},
         "caller": q.scope.caller,
-        "generated_at": q.now.isoformat(),
+        "generated_at": local_to(org, q.scope.root, q.now).isoformat(),
         "period": {"from": q.first.isoformat(), "to": q.last.isoformat()},
         "live": {
             "due_within_seconds": int(q.soon.total_seconds()),
@@ -110,7 +114,7 @@ def _at_risk_row(org: Organisation, complaint: Complaint, run, state: str, now: 
         "owner_unit": run.owner_unit,
         "owner_label": label(org, run.owner_unit),
         "state": state,
-        "due_at": run.due_at.isoformat(),
+        "due_at": local_to(org, complaint.receiving_unit, run.due_at).isoformat(),
         "seconds_left": int((run.due_at - now).total_seconds()),
         "business_line": complaint.business_line,
         "channel": complaint.channel,

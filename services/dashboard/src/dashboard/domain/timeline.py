@@ -1,4 +1,6 @@
-"""A complaint's hand-off timeline: what each event says (no personal data), and the stays.
+"""A complaint's hand-off timeline: what each event says (no personal data), and its hand-offs.
+
+How long each owner held it comes from the shared lifecycle (`lifecycle.stays`).
 
 Only allow-listed fields of an event are kept: a field an event type adds later stays out
 until someone decides it may be shown. Customer data, summaries, replies, notes and alert
@@ -52,7 +54,6 @@ PUBLIC_FIELDS = frozenset(
         "attempts",
     }
 )
-_ENDING = ("complaint.resolved", "complaint.closed")
 
 
 def public_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -64,38 +65,6 @@ class Entry:
     type: str  # the event's name, without version: `complaint.assigned`
     time: datetime  # event time
     data: dict[str, Any]  # public data only
-
-
-@dataclass(frozen=True)
-class Stay:
-    unit: str
-    since: datetime
-    until: datetime | None  # None while the complaint is still there
-    seconds: int
-
-
-def stays(entries: list[Entry], now: datetime) -> list[Stay]:
-    """How long the complaint sat with each owner, from its assignments in log order.
-
-    The last stay ends with the reply or closing, unless the complaint was reopened since.
-    """
-    owners: list[tuple[str, datetime]] = []
-    ended: datetime | None = None
-    for entry in entries:
-        if entry.type == "complaint.assigned":
-            unit = entry.data.get("owner_unit")
-            if unit and (not owners or owners[-1][0] != unit):
-                owners.append((unit, entry.time))
-        elif entry.type in _ENDING:
-            ended = ended or entry.time
-        elif entry.type == "complaint.reopened":
-            ended = None
-    result = []
-    for index, (unit, since) in enumerate(owners):
-        until = owners[index + 1][1] if index + 1 < len(owners) else ended
-        end = until or now
-        result.append(Stay(unit, since, until, max(0, int((end - since).total_seconds()))))
-    return result
 
 
 def handoffs(entries: list[Entry]) -> list[dict[str, Any]]:

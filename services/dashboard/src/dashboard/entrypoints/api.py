@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from complaints_shared.http.problems import Problem
+from complaints_shared.workflow.hierarchy import subtree
 
-from ..domain.scope import label, subtree
+from ..domain.scope import label
 from .csv_format import SUMMARY_COLUMNS, csv_response, summary_rows
 from .params import Caller, CallerScope, Figures, Org, Queries, scope_for
 
@@ -81,8 +82,11 @@ async def export(q: Figures, queries: Queries):
 
 @router.get("/complaints/{complaint_id}/timeline")
 async def timeline(complaint_id: str, scope: CallerScope, queries: Queries) -> dict:
-    """Every event (public fields only), the hand-offs, and how long each owner held it."""
-    found = await queries.timeline(scope, complaint_id, datetime.now(UTC))
+    """Every event (public fields only), the hand-offs, and how long each owner held it; 404
+    when the complaint is unknown or the caller may not see it."""
+    found = None
+    if "\x00" not in complaint_id:  # no complaint has one, and the database takes none
+        found = await queries.timeline(scope.caller, complaint_id, datetime.now(UTC))
     if found is None:
         raise Problem(404, "Unknown complaint", f"no complaint {complaint_id} visible here")
     return found
@@ -92,9 +96,8 @@ async def timeline(complaint_id: str, scope: CallerScope, queries: Queries) -> d
 async def scopes(caller: Caller, org: Org) -> dict:
     """The units the caller may narrow the dashboard to: its own and every one below it."""
     scope_for(org, caller, None)
-    units = subtree(org, caller)
     order = {unit: n for n, unit in enumerate(org.units)}
-    units.sort(key=order.__getitem__)
+    units = sorted(subtree(org, caller), key=order.__getitem__)
     return {
         "caller": caller,
         "units": [

@@ -131,7 +131,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "status.in_progress": ("处理中", "in progress"),
     "status.waiting_on_customer": ("等待客户", "waiting on customer"),
     "status.resolved": ("已答复", "resolved"),
-    "status.reopened": ("重新打开", "reopened"),
     "status.closed": ("已关闭", "closed"),
 }
 

@@ -11,14 +11,19 @@ from fastapi import Depends, Query, Request
 from complaints_shared.http.auth import caller_unit
 from complaints_shared.http.problems import Problem, field_error
 from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.hierarchy import timezone_of
 
-from ..domain.scope import Scope, ScopeRefused, resolve_scope, unit_timezones
+from ..domain.scope import Scope, ScopeRefused, resolve_scope
 from ..domain.stats import local_day
 from ..domain.summary import Query as FigureQuery
 from ..service_layer.queries import DashboardQueries
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+# Days a period may name: the time arithmetic on them (local day bounds, a day's slack on
+# either side) must stay far inside what dates and the database can hold.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 def org_of(request: Request) -> Organisation:
@@ -72,9 +77,15 @@ def period(
     ] = None,
     to: Annotated[date | None, Query(description="last local day (default: today)")] = None,
 ) -> Period:
-    today = local_day(datetime.now(UTC), unit_timezones(org)(scope.root))
+    for name, day in (("from", from_), ("to", to)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            message = f"must lie between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
+            raise Problem(
+                422, "Invalid request", f"{name} {message}", errors=[field_error(name, message)]
+            )
+    today = local_day(datetime.now(UTC), timezone_of(org, scope.root))
     last = to or today
-    first = from_ or last - timedelta(days=DEFAULT_DAYS - 1)
+    first = from_ or max(FIRST_DAY, last - timedelta(days=DEFAULT_DAYS - 1))
     if first > last:
         raise Problem(
             422, "Invalid request", "from lies after to", errors=[field_error("from", "after to")]

@@ -4,6 +4,7 @@ idempotency keys of requests. Everything here runs inside the caller's transacti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -26,6 +27,25 @@ class ClaimedKey:
     request_hash: str
     complaint_id: str
     event_id: str
+
+
+class CommandStore(Protocol):
+    """The command state of complaints, as the consumer folds other services' events in."""
+
+    async def lock(self, complaint_id: str) -> Registered | None: ...
+
+    async def save_state(self, complaint_id: str, state: ComplaintState) -> None: ...
+
+
+class SqlCommandStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock(self, complaint_id: str) -> Registered | None:
+        return await lock(self.session, complaint_id)
+
+    async def save_state(self, complaint_id: str, state: ComplaintState) -> None:
+        await save_state(self.session, complaint_id, state)
 
 
 async def register(

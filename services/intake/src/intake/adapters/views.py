@@ -1,8 +1,12 @@
-"""The read model's rows: complaint views, clock views and timeline entries (SQL only)."""
+"""The read model's rows: complaint views, clock views and timeline entries (SQL only).
+
+`ViewStore` is what the projection needs; `SqlViews` keeps it in PostgreSQL within the
+consumer's transaction, `intake.testing.FakeViews` in memory for handler tests.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -13,6 +17,40 @@ from complaints_shared.workflow.lifecycle import ComplaintState, from_json
 from .tables import clock_views, complaint_views, timeline_entries
 
 LIVE_CLOCK_STATES = ("running", "breached")
+
+
+class ViewStore(Protocol):
+    async def add_timeline_entry(self, **values: Any) -> None: ...
+
+    async def lock_state(self, complaint_id: str) -> ComplaintState | None: ...
+
+    async def upsert_view(self, complaint_id: str, values: dict[str, Any]) -> None: ...
+
+    async def upsert_clock(self, complaint_id: str, clock: str, values: dict[str, Any]) -> None: ...
+
+    async def refresh_next_due(self, complaint_id: str) -> None: ...
+
+
+class SqlViews:
+    """The `ViewStore` in PostgreSQL, inside the session's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_timeline_entry(self, **values: Any) -> None:
+        await add_timeline_entry(self.session, **values)
+
+    async def lock_state(self, complaint_id: str) -> ComplaintState | None:
+        return await lock_state(self.session, complaint_id)
+
+    async def upsert_view(self, complaint_id: str, values: dict[str, Any]) -> None:
+        await upsert_view(self.session, complaint_id, values)
+
+    async def upsert_clock(self, complaint_id: str, clock: str, values: dict[str, Any]) -> None:
+        await upsert_clock(self.session, complaint_id, clock, values)
+
+    async def refresh_next_due(self, complaint_id: str) -> None:
+        await refresh_next_due(self.session, complaint_id)
 
 
 async def add_timeline_entry(session: AsyncSession, **values: Any) -> None:

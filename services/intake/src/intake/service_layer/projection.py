@@ -6,6 +6,7 @@ and the dashboard read the same log alike. The command state is kept current her
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,18 +20,26 @@ from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.lifecycle import ComplaintState, apply, to_json
 from complaints_shared.workflow.visibility import provinces_of
 
-from ..adapters import views
+from ..adapters.registry import CommandStore, SqlCommandStore
+from ..adapters.views import SqlViews, ViewStore
 from .submissions import fold_foreign
+
+Stores = Callable[[AsyncSession], tuple[ViewStore, CommandStore]]
+
+
+def sql_stores(session: AsyncSession) -> tuple[ViewStore, CommandStore]:
+    return SqlViews(session), SqlCommandStore(session)
 
 
 class Projection:
-    def __init__(self, org: Organisation) -> None:
+    def __init__(self, org: Organisation, stores: Stores = sql_stores) -> None:
         self.org = org
+        self.stores = stores
 
     async def project(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
         """Apply one event (already de-duplicated by the inbox) to the views."""
+        views, commands = self.stores(session)
         await views.add_timeline_entry(
-            session,
             complaint_id=envelope.subject,
             event_id=envelope.id,
             type=event.NAME,
@@ -38,14 +47,14 @@ class Projection:
             source=envelope.source,
             data=_public_data(event),
         )
-        await fold_foreign(session, envelope, event)
-        state = await views.lock_state(session, envelope.subject) or ComplaintState()
+        await fold_foreign(commands, envelope, event)
+        state = await views.lock_state(envelope.subject) or ComplaintState()
         folded = apply(state, event, envelope.time)
-        values = self._state_columns(folded) | _event_columns(event)
-        if values or folded != state:
-            await views.upsert_view(session, envelope.subject, values)
-        if await _project_clock(session, envelope, event):
-            await views.refresh_next_due(session, envelope.subject)
+        await views.upsert_view(
+            envelope.subject, self._state_columns(folded) | _event_columns(event)
+        )
+        if await _project_clock(views, envelope, event):
+            await views.refresh_next_due(envelope.subject)
 
     def _state_columns(self, state: ComplaintState) -> dict[str, Any]:
         handler = (
@@ -85,7 +94,7 @@ def _event_columns(event: Event) -> dict[str, Any]:
     return {}
 
 
-async def _project_clock(session: AsyncSession, envelope: Envelope, event: Event) -> bool:
+async def _project_clock(views: ViewStore, envelope: Envelope, event: Event) -> bool:
     match event:
         case s.ClockStarted():
             values = {
@@ -107,7 +116,7 @@ async def _project_clock(session: AsyncSession, envelope: Envelope, event: Event
         case _:
             return False
     values["owner_unit"] = event.owner_unit
-    await views.upsert_clock(session, envelope.subject, event.clock, values)
+    await views.upsert_clock(envelope.subject, event.clock, values)
     return True
 
 

@@ -120,17 +120,17 @@ class Submissions:
         return Accepted(complaint_id, event_id)
 
 
-async def fold_foreign(session: AsyncSession, envelope: Envelope, event: Event) -> None:
+async def fold_foreign(store: registry.CommandStore, envelope: Envelope, event: Event) -> None:
     """Fold another service's event (routing's assignment, a clock) into the command state, in
     the consumer's transaction. Intake's own events were folded when they were accepted."""
     if envelope.source == SOURCE:
         return
-    row = await registry.lock(session, envelope.subject)
+    row = await store.lock(envelope.subject)
     if row is None:
         return
     folded = apply(row.state, event, envelope.time)
     if folded != row.state:
-        await registry.save_state(session, envelope.subject, folded)
+        await store.save_state(envelope.subject, folded)
 
 
 async def _claim(

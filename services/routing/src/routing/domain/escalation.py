@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from complaints_shared.organisation import Organisation
-
-from .hierarchy import (
+from complaints_shared.workflow.hierarchy import (
     HQ_KINDS,
-    hq_office,
-    level_unit,
-    member_of_kind,
+    province_cs_department,
     province_of,
     province_supervision_line,
 )
+
+from .hierarchy import hq_office, level_unit
 
 
 def escalation_target(org: Organisation, owner_unit: str) -> str | None:
@@ -39,13 +38,12 @@ def escalation_target(org: Organisation, owner_unit: str) -> str | None:
         return hq_office(org, "hq_quality_group")
     if level.kind == "branch" and unit.id != level.id:
         return level.id
-    province = province_of(org, owner_unit)
-    if province is None:
+    if province_of(org, owner_unit) is None:
         # A branch outside any province (a malformed tree): its parent is all there is.
         return unit.parent
     supervision = province_supervision_line(org, owner_unit)
     if unit.kind == "branch":
-        return member_of_kind(org, province.id, "province_cs_department") or supervision
+        return province_cs_department(org, owner_unit) or supervision
     if unit.kind == "supervision_line":
         return hq_office(org, "hq_quality_group")
     return supervision

@@ -4,6 +4,11 @@ A *level* is a branch, a province or HQ (DOMAIN.md §1). Every other unit belong
 level unit above it: an outlet, a branch department and the branch's three phone lines belong
 to the branch; the customer-service department, the business departments and the three lines
 of a province belong to the province; the HQ offices belong to HQ.
+
+The hierarchy queries every service shares (the province of a unit, its supervision line and
+customer-service department, HQ's kinds, self-or-above) live in
+`complaints_shared.workflow.hierarchy`; this module keeps what only routing needs: levels,
+rank, handling level and who may own a line.
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from complaints_shared.organisation import Organisation, Unit
+from complaints_shared.workflow.hierarchy import HQ_KINDS, supervised_province
 
 from .model import HandlingLevel
 
 LEVEL_KINDS = frozenset({"branch", "province", "hq"})
 LINE_KINDS = frozenset({"hotline", "assistance_line", "supervision_line"})
-HQ_KINDS = frozenset({"hq", "hq_office", "hq_quality_group", "hq_discipline_office"})
 
 # Units that own a complaint whatever its business line: the lines that handle at their level,
 # the province company and its customer-service department, and HQ. The hotline never owns
@@ -39,12 +44,6 @@ def upper_level(org: Organisation, level_id: str) -> Unit | None:
     """The level above a level unit (branch → province → HQ)."""
     parent = org.unit(level_id).parent
     return level_unit(org, parent) if parent is not None else None
-
-
-def province_of(org: Organisation, unit_id: str) -> Unit | None:
-    """The province company the unit belongs to (itself for a province); None at HQ."""
-    unit = org.unit(unit_id)
-    return next((u for u in (unit, *org.ancestors(unit_id)) if u.kind == "province"), None)
 
 
 def level_members(org: Organisation, level_id: str) -> Iterator[Unit]:
@@ -86,12 +85,6 @@ def supervision_line_near(org: Organisation, unit_id: str) -> str | None:
     return line_near(org, unit_id, ("supervision_line",))
 
 
-def province_supervision_line(org: Organisation, unit_id: str) -> str | None:
-    """The province's own supervision line (validation guarantees one per province)."""
-    province = province_of(org, unit_id)
-    return member_of_kind(org, province.id, "supervision_line") if province else None
-
-
 def hq_office(org: Organisation, kind: str) -> str | None:
     """The HQ office of `kind` (the first in the file); None when the organisation has none."""
     found = org.units_of_kind(kind)
@@ -107,9 +100,9 @@ def may_own(org: Organisation, unit_id: str, line: str) -> bool:
 
 def is_province_supervision_line(org: Organisation, unit_id: str) -> bool:
     """A supervision line that belongs to a province (not to a branch)."""
-    unit = org.unit(unit_id)
-    level = level_unit(org, unit_id)
-    return unit.kind == "supervision_line" and level is not None and level.kind == "province"
+    return org.unit(unit_id).kind == "supervision_line" and (
+        supervised_province(org, unit_id) is not None
+    )
 
 
 def rank(org: Organisation, unit_id: str) -> int:

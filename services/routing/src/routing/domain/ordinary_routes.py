@@ -7,8 +7,9 @@ Each proposes an owner or says in words why it does not apply; `rules.route` run
 from __future__ import annotations
 
 from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.hierarchy import province_supervision_line
 
-from .hierarchy import line_near, may_own, member_of_kind, province_supervision_line
+from .hierarchy import line_near, may_own, member_of_kind
 from .receipt import Proposal, Receipt, Rule
 
 
@@ -102,9 +103,9 @@ def province_line_department(r: Receipt, org: Organisation) -> Proposal:
     line = r.facts.business_line
     if r.level is None or r.level.kind != "branch" or r.province is None:
         return Proposal(None, "not a branch-level receipt inside a province")
-    department = member_of_kind(org, r.province.id, "province_department", line)
+    department = member_of_kind(org, r.province, "province_department", line)
     if department is None:
-        return Proposal(None, f"{r.province.id} has no {line} department")
+        return Proposal(None, f"{r.province} has no {line} department")
     return Proposal(
         department,
         f"{line} is beyond the branch {r.level.id}: "

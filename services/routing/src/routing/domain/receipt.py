@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from complaints_shared.organisation import Organisation, Unit
+from complaints_shared.workflow.hierarchy import province_of
 
-from .hierarchy import LINE_KINDS, level_unit, line_near, province_of
+from .hierarchy import LINE_KINDS, level_unit, line_near
 from .model import ComplaintFacts
 
 _CHANNEL_LINES = {"hotline", "assistance_line", "supervision_line"}
@@ -26,7 +27,7 @@ class Receipt:
     facts: ComplaintFacts
     unit: Unit
     level: Unit | None
-    province: Unit | None
+    province: str | None  # the province company's id; None above any province
     line_kind: str | None
     line_unit: str | None
 

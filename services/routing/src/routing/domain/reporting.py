@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.hierarchy import province_of
 
-from .hierarchy import LINE_KINDS, hq_office, province_of, supervision_line_near
+from .hierarchy import LINE_KINDS, hq_office, supervision_line_near
 
 
 def line_reports(org: Organisation, lines: Iterable[str]) -> tuple[str, ...]:
@@ -28,7 +29,7 @@ def liability_reports(org: Organisation, unit_id: str) -> tuple[str, ...]:
     company of the unit and the HQ quality-service leadership group (DOMAIN §3.6)."""
     province = province_of(org, unit_id)
     group = hq_office(org, "hq_quality_group")
-    return tuple(u for u in (province.id if province else None, group) if u is not None)
+    return tuple(u for u in (province, group) if u is not None)
 
 
 def distinct(units: Iterable[str], *, without: str) -> tuple[str, ...]:

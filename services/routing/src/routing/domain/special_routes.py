@@ -7,13 +7,9 @@ says in words why it does not apply.
 from __future__ import annotations
 
 from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.hierarchy import province_cs_department, province_supervision_line
 
-from .hierarchy import (
-    hq_office,
-    is_province_supervision_line,
-    member_of_kind,
-    province_supervision_line,
-)
+from .hierarchy import hq_office, is_province_supervision_line, member_of_kind
 from .receipt import Proposal, Receipt, Rule
 
 
@@ -38,12 +34,12 @@ def media_exposure(r: Receipt, org: Organisation) -> Proposal:
         return Proposal(None, "not exposed by news media")
     if r.province is None:
         return Proposal(None, "exposed by news media, but received outside any province")
-    cs = member_of_kind(org, r.province.id, "province_cs_department")
+    cs = province_cs_department(org, r.province)
     if cs is None:
         return Proposal(
-            None, f"exposed by news media, but {r.province.id} has no customer-service department"
+            None, f"exposed by news media, but {r.province} has no customer-service department"
         )
-    department = member_of_kind(org, r.province.id, "province_department", r.facts.business_line)
+    department = member_of_kind(org, r.province, "province_department", r.facts.business_line)
     also = (department,) if department else ()
     together = (
         f" together with the {r.facts.business_line} department {department}" if department else ""

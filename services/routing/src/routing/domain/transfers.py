@@ -24,19 +24,22 @@ group (5); 8 leaves room for one hand-down and back.
 from __future__ import annotations
 
 from complaints_shared.organisation import Organisation
-
-from .hierarchy import (
+from complaints_shared.workflow.hierarchy import (
     HQ_KINDS,
+    is_self_or_above,
+    province_of,
+    province_supervision_line,
+)
+
+from .hierarchy import handling_level as level_of
+from .hierarchy import (
     hq_office,
     is_province_supervision_line,
     level_unit,
     may_own,
     member_of_kind,
-    province_of,
-    province_supervision_line,
     rank,
 )
-from .hierarchy import handling_level as level_of
 from .model import ComplaintFacts, Decision, RuleConsidered, TransferRejected
 from .reporting import distinct, line_reports
 
@@ -66,7 +69,7 @@ def request_transfer(
             return TransferRejected(
                 f"the {role} {unit!r} is not in the organisation", "unknown_unit"
             )
-    if not org.is_self_or_above(requested_by, current_owner):
+    if not is_self_or_above(org, requested_by, current_owner):
         text = f"{requested_by} neither owns the complaint nor is above its owner {current_owner}"
         return TransferRejected(text, "not_owner")
     checks = [
@@ -182,7 +185,7 @@ def _next_up(org: Organisation, owner: str, line: str) -> str | None:
         candidates += [level.id, member_of_kind(org, level.id, "branch_department", line)]
     if province is not None:
         candidates += [
-            member_of_kind(org, province.id, "province_department", line),
+            member_of_kind(org, province, "province_department", line),
             province_supervision_line(org, owner),
         ]
     candidates.append(hq_office(org, "hq_quality_group"))
@@ -206,7 +209,7 @@ def _line_owner_at_level(org: Organisation, owner: str, line: str) -> str | None
             found = level.id
         if found is not None:
             return found
-    return member_of_kind(org, province.id, "province_department", line) or (
+    return member_of_kind(org, province, "province_department", line) or (
         province_supervision_line(org, owner)
     )
 
@@ -234,15 +237,15 @@ def _hierarchy_problem(org: Organisation, actor: str, owner: str, target: str) -
             return None
         return f"{target} takes complaints only from a province supervision line"
     actor_province, target_province = province_of(org, actor), province_of(org, target)
-    if actor_province and target_province and actor_province.id != target_province.id:
-        return f"{target} is in {target_province.id}, not in {actor_province.id}"
+    if actor_province and target_province and actor_province != target_province:
+        return f"{target} is in {target_province}, not in {actor_province}"
     actor_level, target_level = level_unit(org, actor), level_unit(org, target)
     if actor_level is None or target_level is None:
         return f"{target} or {actor} is outside any branch, province or HQ"
     if target_rank > actor_rank:
-        if not org.is_self_or_above(target_level.id, actor_level.id):
+        if not is_self_or_above(org, target_level.id, actor_level.id):
             return f"{target} is above {actor}, but not in its line of authority"
-    elif not org.is_self_or_above(actor_level.id, target_level.id):
+    elif not is_self_or_above(org, actor_level.id, target_level.id):
         return f"{target} is not within {actor_level.id}, the level of {actor}"
     return None
 

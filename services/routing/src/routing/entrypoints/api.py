@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from complaints_shared.contracts.complaint_events import Channel, Flag, Kind, Severity
 from complaints_shared.http.auth import caller_unit
 from complaints_shared.http.problems import Problem, field_error
+from complaints_shared.workflow.hierarchy import is_self_or_above
 
 from ..domain.rules import ComplaintFacts, route
 
@@ -55,7 +56,7 @@ async def explain(
             f"unknown unit {receiving_unit!r}",
             errors=[field_error("receiving_unit", f"unknown unit {receiving_unit!r}")],
         )
-    if caller not in org or not org.is_self_or_above(caller, receiving_unit):
+    if not is_self_or_above(org, caller, receiving_unit):
         raise Problem(403, "Forbidden", f"{caller} may explain only its own units' routing")
     decision = route(
         ComplaintFacts(

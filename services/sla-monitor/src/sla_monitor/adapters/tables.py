@@ -6,6 +6,8 @@
 - `clocks`: one row per (complaint, clock), flattened from the state for the API.
 - `breaches`: every breach, kept after the clock is met or restarted.
 - `projection_meta`: the policy/calendar fingerprint the projection was computed with.
+- `complaint_states`: each complaint's shared lifecycle state (`complaints_shared.workflow`),
+  folded from every event of the log; what visibility is decided on.
 """
 
 from __future__ import annotations
@@ -76,4 +78,11 @@ projection_meta = Table(
     metadata,
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+complaint_states = Table(
+    "complaint_states",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("state", JSONB, nullable=False),
 )

@@ -1,4 +1,5 @@
-"""The SLA monitor's handler: fold each relevant log event into its complaint's clocks."""
+"""The SLA monitor's handlers: fold each relevant log event into its complaint's clocks, and
+every lifecycle event into its shared state (`lifecycle_fold`), in one transaction."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..domain import clocks as k
 from ..domain.calendars import calendar_for_unit
 from ..domain.working_time import Calendar
 from . import clock_store
+from .lifecycle_fold import with_lifecycle_fold
 from .translate import LISTENS_TO, clock_input, effect_envelopes
 
 
@@ -46,7 +48,7 @@ class ClockProjector:
         self.wake = wake  # tells the breach ticker a deadline may have moved
 
     def registry(self) -> dict[type, Handler]:
-        return {event_type: self.apply for event_type in LISTENS_TO}
+        return with_lifecycle_fold({event_type: self.apply for event_type in LISTENS_TO})
 
     async def apply(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
         clock_event = clock_input(envelope, event)

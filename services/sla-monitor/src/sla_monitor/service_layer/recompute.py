@@ -2,7 +2,9 @@
 
 Used by `python -m sla_monitor replay` and, at start-up, when the clock policy or the
 calendars changed since the projection was built: running clocks are then recomputed from the
-log, and every clock whose due time moved is announced with `sla.clock_rescheduled`.
+log, and every clock whose due time moved is announced with `sla.clock_rescheduled`. Each
+complaint's lifecycle state is rebuilt with them (and at start-up when it is missing, as after
+the migration that added it).
 
 The rebuilt effects get the same deterministic ids as the live ones, so re-emitting them
 through the outbox adds nothing to the log that is already there.
@@ -27,10 +29,19 @@ from complaints_shared.logging import get_logger
 from complaints_shared.messaging.log_reader import read_log
 from complaints_shared.organisation import Organisation
 from complaints_shared.runtime import Plumbing
+from complaints_shared.workflow.lifecycle import ComplaintState
 
-from ..adapters.tables import breaches, clocks, complaint_clocks, projection_meta
+from ..adapters import complaint_states as lifecycle_store
+from ..adapters.tables import (
+    breaches,
+    clocks,
+    complaint_clocks,
+    complaint_states,
+    projection_meta,
+)
 from ..domain import clocks as k
 from . import clock_store
+from .lifecycle_fold import fold, folds
 from .translate import SOURCE, clock_input, effect_envelopes
 
 log = get_logger(__name__)
@@ -40,6 +51,7 @@ log = get_logger(__name__)
 class Rebuilt:
     states: dict[str, tuple[int, k.ComplaintClocks]] = field(default_factory=dict)
     effects: dict[str, list[k.ClockEffect]] = field(default_factory=dict)
+    lifecycles: dict[str, ComplaintState] = field(default_factory=dict)
     applied_ids: list[str] = field(default_factory=list)
     records: int = 0
 
@@ -59,8 +71,10 @@ async def fold_log(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> Rebuilt:
-    """Fold every clock-relevant event of the log, then fire the timers due by `now`."""
+    """Fold every clock-relevant event of the log, then fire the timers due by `now`; fold
+    every lifecycle event into its complaint's state."""
     rebuilt = Rebuilt()
+    folded: set[str] = set()
     async for record in read_log(bootstrap, COMPLAINT_EVENTS, on_total=on_total):
         rebuilt.records += 1
         if progress:
@@ -70,14 +84,20 @@ async def fold_log(
             event = parse(envelope)
         except MalformedEvent:
             continue  # the live consumer dead-letters it; it changes no clock
+        cid = envelope.subject
+        if event is not None and folds(type(event)) and envelope.id not in folded:
+            folded.add(envelope.id)
+            lifecycle = rebuilt.lifecycles.get(cid, ComplaintState())
+            rebuilt.lifecycles[cid] = fold(lifecycle, envelope, event)
         clock_event = clock_input(envelope, event)
         if isinstance(event, s.SlaWarning | s.SlaBreached):
             # Our own timer events mark where the live ticker fired: fire there too, so an
             # event that arrived after a breach had been announced folds as it did live.
             clock_event = k.TimerTick(envelope.time)
         if clock_event is None:
+            if envelope.id in folded:
+                rebuilt.applied_ids.append(envelope.id)
             continue
-        cid = envelope.subject
         state = rebuilt.states.get(cid, (record.partition, k.ComplaintClocks()))[1]
         state, effects = k.decide(state, clock_event, policy, calendars)
         rebuilt.states[cid] = (record.partition, state)
@@ -100,8 +120,9 @@ async def write_projection(
             (row.complaint_id, row.clock, row.run): row.due_at
             for row in (await session.execute(select(clocks).where(clocks.c.status == "running")))
         }
-        for table in (complaint_clocks, clocks, breaches):
+        for table in (complaint_clocks, clocks, breaches, complaint_states):
             await session.execute(delete(table))
+        await lifecycle_store.save_many(session, rebuilt.lifecycles)
         for cid, (partition, state) in rebuilt.states.items():
             effects = rebuilt.effects.get(cid, [])
             await clock_store.save(session, cid, partition, state, effects, calendars)
@@ -162,8 +183,15 @@ async def recompute_if_policy_changed(
         has_state = (
             await session.execute(select(complaint_clocks.c.complaint_id).limit(1))
         ).first()
-    if stored != current and has_state:
-        log.info("clock policy or calendars changed: recomputing clocks from the log")
+        has_lifecycles = (
+            await session.execute(select(complaint_states.c.complaint_id).limit(1))
+        ).first()
+    if has_state and (stored != current or not has_lifecycles):
+        log.info(
+            "recomputing clocks and complaint states from the log",
+            policy_changed=stored != current,
+            states_missing=not has_lifecycles,
+        )
         rebuilt = await fold_log(
             plumbing.settings.kafka_bootstrap_servers, policy, calendars, datetime.now(UTC)
         )

@@ -1,0 +1,90 @@
+"""The lifecycle fold: which events it takes, what it makes of them, how it wraps handlers."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import notification_events as n
+from complaints_shared.contracts import routing_events as r
+from complaints_shared.contracts import sla_events as s
+from complaints_shared.contracts.envelope import Envelope, new_id
+from complaints_shared.workflow.lifecycle import ComplaintState
+from sla_monitor.service_layer import lifecycle_fold
+from sla_monitor.service_layer.lifecycle_fold import FOLDED, fold, folds, with_lifecycle_fold
+from sla_monitor.service_layer.translate import LISTENS_TO
+
+AT = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+
+
+def envelope(data) -> Envelope:
+    return Envelope(new_id(), "/t", data.type_name(), "C-1", AT, data.model_dump(mode="json"))
+
+
+def received(*flags: str) -> c.ComplaintReceived:
+    return c.ComplaintReceived(
+        kind="complaint",
+        channel="on_site",
+        receiving_unit="YN-KM-01",
+        business_line="cards",
+        flags=flags,
+        received_at=AT,
+        customer=c.Customer(name="A", phone="13900000000"),
+        summary="s",
+        posted_by="YN-KM-01",
+    )
+
+
+def test_folds_complaint_routing_and_clock_start_stop_only():
+    for cls in (c.ComplaintReceived, c.NoteAdded, r.ComplaintAssigned, r.ComplaintReported):
+        assert folds(cls)
+    for cls in (s.ClockStarted, s.ClockStopped):
+        assert folds(cls)
+    for cls in (s.SlaWarning, s.SlaBreached, s.ClockPaused, n.NotificationSent):
+        assert not folds(cls)
+    assert set(LISTENS_TO) <= set(FOLDED)
+
+
+def test_fold_involves_units_and_marks_restricted():
+    state = ComplaintState()
+    events = [
+        received("major_liability"),
+        r.ComplaintAssigned(owner_unit="YN-KM", handling_level="branch", rule="t", reason="t"),
+        r.ComplaintReported(to_unit="YN-SUP", by_unit="YN-KM", reason="t"),
+        s.ClockStarted(
+            clock="start",
+            owner_unit="YN-KM",
+            started_at=AT,
+            due_at=AT,
+            budget_seconds=7200,
+            calendar="24x7",
+        ),
+    ]
+    for event in events:
+        state = fold(state, envelope(event), event)
+    assert state.registered and state.restricted
+    assert state.involved == ("YN-KM-01", "YN-KM", "YN-SUP")
+    assert state.owner_unit == "YN-KM" and state.status == "assigned"
+    assert state.running_clocks == ("start",)
+
+
+async def test_wraps_an_existing_handler_to_fold_first(monkeypatch: pytest.MonkeyPatch):
+    calls: list[str] = []
+
+    async def fake_fold(session, envelope, event):
+        calls.append(f"fold {event.NAME}")
+
+    async def own(session, envelope, event):
+        calls.append(f"own {event.NAME}")
+
+    monkeypatch.setattr(lifecycle_fold, "fold_event", fake_fold)
+    registry = with_lifecycle_fold({c.ComplaintReceived: own, s.SlaWarning: own})
+    assert set(registry) == set(FOLDED) | {s.SlaWarning}
+    event = received()
+    await registry[c.ComplaintReceived](None, envelope(event), event)
+    assert calls == ["fold complaint.received", "own complaint.received"]
+    calls.clear()
+    note = c.NoteAdded(unit="YN-KM", at=AT, posted_by="YN-KM", text="n")
+    await registry[c.NoteAdded](None, envelope(note), note)
+    assert calls == ["fold complaint.note"]
+    assert registry[s.SlaWarning] is own  # not folded: left alone
