@@ -41,8 +41,19 @@ bench: $(STAMP)
 lint: $(STAMP)
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-lock:  ## re-resolve the dependencies and write requirements.lock (pinned, no index addresses)
-	uv lock && uv export --all-groups --no-hashes --format requirements-txt --no-header -o requirements.lock
+SERVICES := intake routing sla-monitor notifier dashboard
+EXPORT   := .venv/bin/uv export --frozen --no-hashes --format requirements-txt --no-header
+
+# uv.lock is the lock; requirements.lock (everything, for development and tests) and
+# deploy/requirements/<service>.txt (one service's runtime only, for its image) are exported
+# from it, without index addresses.
+lock: $(STAMP)  ## re-resolve the dependencies and export the requirement files
+	.venv/bin/uv lock
+	$(EXPORT) --all-groups -o requirements.lock
+	mkdir -p deploy/requirements
+	for s in $(SERVICES); do \
+	  $(EXPORT) --package complaints-$$s --no-dev --no-editable -o deploy/requirements/$$s.txt; \
+	done
 
 clean:
 	rm -rf .venv .devstack

@@ -57,8 +57,9 @@ class NotifierSettings(ServiceSettings):
     alert_rate_window_seconds: float = Field(default=600.0, gt=0)
     alert_escalation_after_seconds: tuple[float, float, float] = Field(
         default=(0.0, 1800.0, 7200.0),
-        description="how late a breach is before the owner, the unit above it and the "
-        "province supervision line are told",
+        description="how late a breach is before its owner, the unit above the unit it is "
+        "escalated to, and the province supervision line are told (the unit it is escalated "
+        "to is told at once)",
     )
     alert_language: Literal["zh", "en"] = "zh"
     alert_unit_languages: dict[str, Literal["zh", "en"]] = Field(

@@ -183,7 +183,7 @@ OUTLETS = {  # one outlet per scenario, so rate limits and receivers do not mix
     "P-B-02": "flaky/2",  # fails twice, then takes it
     "P-B-03": "down",  # always fails
     "P-B-04": "ok",  # the other complaints that keep flowing
-    "P-B-05": "ok",  # breaches and the escalation chain
+    "P-B-05": "ok",  # breaches and their escalation
     "P-B-06": "ok",  # a burst of warnings
 }
 SETTINGS = {
@@ -191,7 +191,8 @@ SETTINGS = {
     "alert_backoff_seconds": 0.5,  # 0.25-0.5 s, then 0.5-1 s
     "alert_rate_limit": 3,
     "alert_rate_window_seconds": 2.0,
-    # The owner at once, the unit above when 30 min late, the province supervision line at 3 s.
+    # Escalation steps: the owner at once, the unit above the unit escalated to when 30 min
+    # late, the province supervision line when 3 s late.
     "alert_escalation_after_seconds": (0, 1800, 3),
     "alert_dispatch_poll_seconds": 0.5,
     "outbox_poll_seconds": 0.5,
@@ -285,12 +286,15 @@ class Notifier:
         found = [from_kafka(r.key, r.value, r.headers) for r in records]
         return [e for e in found if e.type == type_]
 
-    async def notifications(self, complaint_id: str, unit: str = "HQ") -> list[dict]:
-        response = await self.api.get(
+    async def ask(self, complaint_id: str, unit: str = "HQ") -> httpx.Response:
+        return await self.api.get(
             "/v1/notifications",
             params={"complaint_id": complaint_id},
             headers={"Authorization": f"Bearer {issue_token(unit, JWT_SECRET)}"},
         )
+
+    async def notifications(self, complaint_id: str, unit: str = "HQ") -> list[dict]:
+        response = await self.ask(complaint_id, unit)
         assert response.status_code == 200, response.text
         return response.json()["notifications"]
 

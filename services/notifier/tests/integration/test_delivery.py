@@ -207,51 +207,6 @@ async def test_a_receiver_that_always_fails_ends_in_failed_while_other_complaint
     assert listed["email"]["status"] == "sent"
 
 
-async def test_a_breach_reaches_the_owner_and_the_escalation_chain_widening_with_lateness(
-    notifier, event, eventually
-):
-    # conftest: the owner at once, the unit above when 30 min late, the supervision line at 3 s.
-    long_late, just_late, met_in_time = new_id(), new_id(), new_id()
-    stop = s.ClockStopped(
-        clock="resolve",
-        owner_unit="P-B-05",
-        outcome="met",
-        stopped_at=datetime.now(UTC) + timedelta(seconds=1),
-        late=True,
-    )
-    await notifier.produce(
-        event(long_late, breached("P-B-05", late=timedelta(hours=3))),
-        event(just_late, breached("P-B-05", late=timedelta(seconds=0))),
-        event(met_in_time, breached("P-B-05", late=timedelta(seconds=0))),
-        event(met_in_time, stop),
-    )
-
-    def units_told(cid: str) -> set[str]:
-        return {
-            unit
-            for unit in ("P-B-05", "P-B", "P-SUP")
-            if any(cid in m.subject for m in notifier.mailbox.to(notifier.email(unit)))
-        }
-
-    await eventually(
-        lambda: units_told(long_late) == {"P-B-05", "P-B", "P-SUP"}, what="the whole chain"
-    )
-    await eventually(
-        lambda: units_told(just_late) == {"P-B-05", "P-SUP"}, what="the supervision line"
-    )
-    listed = {n["recipient_unit"]: n for n in await notifier.notifications(just_late)}
-    assert listed["P-B"]["status"] == "pending" and listed["P-B"]["scheduled_for"]
-    # The stopped clock called off the steps not yet due; the owner was told at once.
-    listed = await notifier.notifications(met_in_time)
-    assert {(n["recipient_unit"], n["status"]) for n in listed if n["channel"] == "email"} == {
-        ("P-B-05", "sent"),
-        ("P-B", "cancelled"),
-        ("P-SUP", "cancelled"),
-    }
-    body = next(m.body for m in notifier.mailbox.to(notifier.email("P-B")))
-    assert long_late in body and "现已超时 3小时" in body and "请督办" in body
-
-
 async def test_a_burst_of_50_warnings_to_one_recipient_arrives_as_a_bounded_number_of_messages(
     notifier, event, eventually
 ):

@@ -108,3 +108,14 @@ def test_without_smtp_or_sms_gateway_the_contact_is_told_through_the_log_once():
 )
 def test_recipients_are_shown_masked(address, shown):
     assert mask_recipient(address) == shown
+
+
+def test_an_escalation_names_the_owner_the_unit_escalated_to_and_asks_it_to_chase():
+    facts = replace(FACTS, unit="Kunming branch", from_unit="Kunming outlet 1", role="accountable")
+    text = render("escalated", "zh", "Asia/Shanghai", facts)
+    assert text.subject == "【投诉 c-1】办结答复时限超时，已升级至Kunming branch"
+    assert "责任单位：Kunming outlet 1，已升级至Kunming branch" in text.body
+    assert "超时已升级至贵单位，请督办。" in text.body and "现已超时 3小时1分" in text.body
+    text = render("escalated", "en", "Asia/Shanghai", replace(facts, role="supervisor"))
+    assert "Owner: Kunming outlet 1; escalated to Kunming branch." in text.body
+    assert "You supervise the accountable unit" in text.body

@@ -2,38 +2,61 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain.recipients import ComplaintFacts
+from complaints_shared.workflow.lifecycle import from_json, to_json
+
+from ..domain.facts import Breach, ComplaintFacts
 from .tables import complaint_facts as t
 
 
 async def load(session: AsyncSession, complaint_id: str) -> ComplaintFacts | None:
+    """The facts of a complaint; None when the notifier has never heard of it."""
     row = (await session.execute(select(t).where(t.c.complaint_id == complaint_id))).first()
     if row is None:
         return None
     return ComplaintFacts(
-        receiving_unit=row.receiving_unit,
+        state=from_json(row.state),
         media=row.media,
-        restricted=row.restricted,
-        involved=frozenset(row.involved),
         handoff_told=row.handoff_told,
         customer=row.customer,
+        breaches={clock: _breach(data) for clock, data in row.breaches.items()},
     )
 
 
 async def save(session: AsyncSession, complaint_id: str, facts: ComplaintFacts) -> None:
     values = {
-        "receiving_unit": facts.receiving_unit,
+        "state": to_json(facts.state),
         "media": facts.media,
-        "restricted": facts.restricted,
-        "involved": sorted(facts.involved),
         "handoff_told": facts.handoff_told,
         "customer": facts.customer,
+        "breaches": {clock: _breach_json(b) for clock, b in facts.breaches.items()},
     }
     statement = insert(t).values(complaint_id=complaint_id, **values)
     await session.execute(
         statement.on_conflict_do_update(index_elements=[t.c.complaint_id], set_=values)
+    )
+
+
+def _breach_json(breach: Breach) -> dict[str, Any]:
+    return {
+        "owner": breach.owner,
+        "due_at": breach.due_at.isoformat(),
+        "owner_told": breach.owner_told,
+        "stopped_at": breach.stopped_at.isoformat() if breach.stopped_at else None,
+    }
+
+
+def _breach(data: dict[str, Any]) -> Breach:
+    stopped = data.get("stopped_at")
+    return Breach(
+        owner=data["owner"],
+        due_at=datetime.fromisoformat(data["due_at"]),
+        owner_told=data.get("owner_told", False),
+        stopped_at=datetime.fromisoformat(stopped) if stopped else None,
     )

@@ -1,7 +1,8 @@
 """The notifier's tables: what it knows of each complaint, every alert, every delivery.
 
-- `complaint_facts`: receiving unit, media and restricted flags, units involved, the customer
-  as masked text (the plain name and phone never reach this database);
+- `complaint_facts`: the complaint's shared lifecycle state (JSON), the media flag, the
+  customer as masked text (the plain name and phone never reach this database), the last
+  breach of each clock;
 - `alerts`: one row per (cause event, recipient, channel), so a redelivered event tells
   nobody twice; each points at the delivery that carries it;
 - `deliveries`: what the dispatcher sends: one alert, or a digest of the alerts a rate limit
@@ -36,12 +37,12 @@ complaint_facts = Table(
     "complaint_facts",
     metadata,
     Column("complaint_id", Text, primary_key=True),
-    Column("receiving_unit", Text),
     Column("media", Boolean, nullable=False, server_default=text("false")),
-    Column("restricted", Boolean, nullable=False, server_default=text("false")),
-    Column("involved", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("handoff_told", Text),
     Column("customer", Text, nullable=False, server_default=""),  # masked
+    # since revision 0003 (replacing receiving_unit, restricted, involved)
+    Column("state", JSONB, nullable=False),  # lifecycle.to_json of the ComplaintState
+    Column("breaches", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
 )
 
 alerts = Table(

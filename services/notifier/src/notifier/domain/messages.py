@@ -21,6 +21,8 @@ CLOCKS = {
         "inquiry_reply": "咨询答复",
         "committed": "承诺办结",
         "customer": "客户全程",
+        "return_visit": "回访",
+        "investigate": "调查处理",
     },
     "en": {
         "transfer": "hand-on",
@@ -29,6 +31,8 @@ CLOCKS = {
         "inquiry_reply": "inquiry reply",
         "committed": "committed deadline",
         "customer": "customer end-to-end",
+        "return_visit": "return visit",
+        "investigate": "investigation",
     },
 }
 LEVELS = {
@@ -37,12 +41,14 @@ LEVELS = {
 }
 ROLES = {
     "zh": {
-        "supervisor": "贵单位为责任单位的上级，请督办。",
+        "accountable": "超时已升级至贵单位，请督办。",
+        "supervisor": "贵单位为问责单位的上级，请督办。",
         "province_supervision": "请省服务监督专线督办。",
         "media_desk": "此为媒体曝光投诉，请省客服部关注。",
     },
     "en": {
-        "supervisor": "You supervise the owning unit: please chase it.",
+        "accountable": "The breach is escalated to your unit: please chase it.",
+        "supervisor": "You supervise the accountable unit: please chase it.",
         "province_supervision": "Province supervision line: please chase it.",
         "media_desk": "A media case: the province customer-service department is informed.",
     },
@@ -70,6 +76,11 @@ TEMPLATES = {
             "【投诉 {complaint_id}】{clock}时限已超时",
             "投诉 {complaint_id}（客户：{customer}）的{clock}时限已于 {due} 到期，"
             "现已超时 {late}。责任单位：{unit}。{role}详情：{link}",
+        ),
+        "escalated": (
+            "【投诉 {complaint_id}】{clock}时限超时，已升级至{unit}",
+            "投诉 {complaint_id}（客户：{customer}）的{clock}时限已于 {due} 到期，"
+            "现已超时 {late}。责任单位：{from_unit}，已升级至{unit}。{role}详情：{link}",
         ),
         "resolved": (
             "【投诉 {complaint_id}】已办结",
@@ -101,6 +112,12 @@ TEMPLATES = {
             "The {clock} clock of complaint {complaint_id} (customer: {customer}) was due "
             "{due} and is {late} late. Owner: {unit}. {role}Details: {link}",
         ),
+        "escalated": (
+            "[Complaint {complaint_id}] {clock} clock breached, escalated to {unit}",
+            "The {clock} clock of complaint {complaint_id} (customer: {customer}) was due "
+            "{due} and is {late} late. Owner: {from_unit}; escalated to {unit}. "
+            "{role}Details: {link}",
+        ),
         "resolved": (
             "[Complaint {complaint_id}] resolved",
             "Complaint {complaint_id} (customer: {customer}), received by your unit, was "
@@ -126,7 +143,8 @@ class AlertFacts:
 
     complaint_id: str
     link: str
-    unit: str  # the name of the unit the alert is about (the owner, the resolver)
+    unit: str  # the name of the unit the alert is about (the owner, the resolver, the unit
+    # a breach is escalated to)
     customer: str = ""  # masked
     role: str = "owner"
     level: str | None = None

@@ -1,64 +1,69 @@
-"""Who is told what (issue 5 item 1): plain functions over the organisation and a complaint.
+"""Who is told what: plain functions over the organisation and what the notifier knows of a
+complaint (docs/workflow.md for who may see a complaint, the hierarchy and escalation).
 
 - `complaint.assigned`: the new owner (unless a `complaint.transferred` just told it), the
   units also involved, and for a media case the province customer-service department;
 - `complaint.transferred`: the new owner;
 - `sla.warning`: the owner;
-- `sla.breached`: the escalation chain — the owner, the unit above it, the province
-  supervision line — each once the breach is as late as its step says (widening with time),
-  plus the province customer-service department for a media case;
+- `sla.breached`: the owner (role `owner`), plus the province customer-service department for
+  a media case (`media_desk`). Whom else a breach concerns is routing's one decision: its
+  `complaint.escalated`;
+- `complaint.escalated` (from the owner whose clock breached to the unit routing holds
+  accountable): the accountable unit at once (`accountable`); the owner, unless the breach
+  already told it (`owner`, at the first step); then widening with lateness, counted from the
+  clock's due time: the unit above the accountable unit at the second step (`supervisor`) and
+  the province supervision line at the third (`province_supervision`). Each unit once, with
+  its earliest step, so the accountable unit is always told exactly once, at once;
 - `complaint.resolved`: the receiving unit, unless it resolved the complaint itself.
 
-A restricted (major liability) complaint is told only to the units allowed to see it: the
-units involved in it (receiving unit, owners, co-handlers) and head office, as intake shows it.
+Only a unit that may see the complaint is told (the shared `may_see`, on the involvement the
+shared lifecycle folds): for a restricted case that is the units involved and the units above
+them, never a sibling nor the province's supervising units unless involved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from complaints_shared.organisation import Organisation, Unit
+from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.hierarchy import (
+    province_cs_department,
+    province_supervision_line,
+    unit_above,
+)
+from complaints_shared.workflow.visibility import may_see
 
+from .facts import ComplaintFacts
 
-@dataclass(frozen=True)
-class ComplaintFacts:
-    """What the notifier remembers of a complaint (never the customer's plain data)."""
-
-    receiving_unit: str | None = None
-    media: bool = False
-    restricted: bool = False
-    involved: frozenset[str] = field(default_factory=frozenset)
-    handoff_told: str | None = None  # a new owner already told by `complaint.transferred`
-    customer: str = ""  # masked name and phone, as alerts show them
-
-    def involving(self, *units: str | None) -> ComplaintFacts:
-        return replace(self, involved=self.involved | {u for u in units if u})
+# How late a breach is before each step is told: (owner, above the accountable unit,
+# province supervision line); the accountable unit is told at once.
+Steps = tuple[timedelta, timedelta, timedelta]
 
 
 @dataclass(frozen=True)
 class Recipient:
     unit: str
-    role: str  # owner | involved | media_desk | supervisor | province_supervision | receiver
+    # owner | involved | media_desk | accountable | supervisor | province_supervision | receiver
+    role: str
     after: timedelta = timedelta(0)  # how late a breach must be before this unit is told
 
 
-def may_be_told(org: Organisation, facts: ComplaintFacts, unit_id: str) -> bool:
-    if unit_id not in org:
-        return False
-    if not facts.restricted:
-        return True
-    return unit_id in facts.involved or org.unit(unit_id).kind == "hq"
-
-
 def audience(
-    org: Organisation, facts: ComplaintFacts, recipients: Iterable[Recipient]
+    org: Organisation,
+    facts: ComplaintFacts,
+    recipients: Iterable[Recipient],
+    *,
+    involving: Iterable[str] = (),
 ) -> list[Recipient]:
-    """Known, allowed units, each once (with its earliest step), in the order given."""
+    """The units that may see the complaint, each once (with its earliest step), in the
+    order given; the first mention of a unit keeps its role. `involving`: units the event
+    itself shows involved (a clock's owner, the unit escalated to)."""
+    involvement = facts.involvement(*involving)
     chosen: dict[str, Recipient] = {}
     for recipient in recipients:
-        if not may_be_told(org, facts, recipient.unit):
+        if not may_see(org, recipient.unit, involvement):
             continue
         earlier = chosen.get(recipient.unit)
         if earlier is None:
@@ -68,26 +73,10 @@ def audience(
     return list(chosen.values())
 
 
-def province_of(org: Organisation, unit_id: str) -> Unit | None:
-    if unit_id not in org:
-        return None
-    return next(
-        (u for u in (org.unit(unit_id), *org.ancestors(unit_id)) if u.kind == "province"), None
-    )
-
-
-def province_member(org: Organisation, unit_id: str | None, kind: str) -> str | None:
-    """The unit of `kind` directly under the province of `unit_id` (e.g. its supervision line)."""
-    province = province_of(org, unit_id) if unit_id else None
-    if province is None:
-        return None
-    return next((c for c in org.children[province.id] if org.unit(c).kind == kind), None)
-
-
-def _media_desk(org: Organisation, facts: ComplaintFacts, near: str) -> list[Recipient]:
+def _media_desk(facts: ComplaintFacts, org: Organisation, near: str) -> list[Recipient]:
     if not facts.media:
         return []
-    desk = province_member(org, facts.receiving_unit or near, "province_cs_department")
+    desk = province_cs_department(org, facts.receiving_unit or near)
     return [Recipient(desk, "media_desk")] if desk else []
 
 
@@ -96,7 +85,7 @@ def on_assignment(
 ) -> list[Recipient]:
     told = [] if facts.handoff_told == owner else [Recipient(owner, "owner")]
     told += [Recipient(unit, "involved") for unit in also_involved]
-    return audience(org, facts, [*told, *_media_desk(org, facts, owner)])
+    return audience(org, facts, [*told, *_media_desk(facts, org, owner)])
 
 
 def on_transfer(org: Organisation, facts: ComplaintFacts, to_unit: str) -> list[Recipient]:
@@ -104,33 +93,38 @@ def on_transfer(org: Organisation, facts: ComplaintFacts, to_unit: str) -> list[
 
 
 def on_warning(org: Organisation, facts: ComplaintFacts, owner: str) -> list[Recipient]:
-    return audience(org, facts, [Recipient(owner, "owner")])
-
-
-def escalation_chain(
-    org: Organisation, owner: str, steps: tuple[timedelta, timedelta, timedelta]
-) -> list[Recipient]:
-    """The owner, the unit above it, the province supervision line, with their steps."""
-    if owner not in org:
-        return []
-    above = org.unit(owner).parent
-    chain = [Recipient(owner, "owner", steps[0])]
-    if above is not None:
-        chain.append(Recipient(above, "supervisor", steps[1]))
-    supervision = province_member(org, owner, "supervision_line")
-    if supervision is not None:
-        chain.append(Recipient(supervision, "province_supervision", steps[2]))
-    return chain
+    return audience(org, facts, [Recipient(owner, "owner")], involving=[owner])
 
 
 def on_breach(
+    org: Organisation, facts: ComplaintFacts, owner: str, after: timedelta = timedelta(0)
+) -> list[Recipient]:
+    """The owner of the breached clock (at its step) and, for a media case, the media desk."""
+    told = [Recipient(owner, "owner", after), *_media_desk(facts, org, owner)]
+    return audience(org, facts, told, involving=[owner])
+
+
+def on_escalation(
     org: Organisation,
     facts: ComplaintFacts,
-    owner: str,
-    steps: tuple[timedelta, timedelta, timedelta],
+    *,
+    from_unit: str,
+    to_unit: str,
+    steps: Steps,
+    owner_told: bool,
 ) -> list[Recipient]:
-    chain = escalation_chain(org, owner, steps)
-    return audience(org, facts, [*chain, *_media_desk(org, facts, owner)])
+    """The accountable unit at once; the owner unless already told of this breach; the unit
+    above the accountable unit and the province supervision line as the breach grows late."""
+    told = [Recipient(to_unit, "accountable")]
+    if not owner_told:
+        told.append(Recipient(from_unit, "owner", steps[0]))
+    above = unit_above(org, to_unit)
+    if above is not None:
+        told.append(Recipient(above, "supervisor", steps[1]))
+    line = province_supervision_line(org, to_unit)
+    if line is not None:
+        told.append(Recipient(line, "province_supervision", steps[2]))
+    return audience(org, facts, told, involving=[from_unit, to_unit])
 
 
 def on_resolution(org: Organisation, facts: ComplaintFacts, resolved_by: str) -> list[Recipient]:
@@ -138,13 +132,3 @@ def on_resolution(org: Organisation, facts: ComplaintFacts, resolved_by: str) ->
     if receiver is None or receiver == resolved_by:
         return []
     return audience(org, facts, [Recipient(receiver, "receiver")])
-
-
-def may_read(org: Organisation, caller: str, involved: Iterable[str], *, restricted: bool) -> bool:
-    """A unit reads a complaint's alerts as intake lets it read the complaint: when it, or a
-    unit below it, is involved; a restricted complaint only when involved itself, or HQ."""
-    if caller not in org:
-        return False
-    if restricted:
-        return caller in involved or org.unit(caller).kind == "hq"
-    return any(u in org and org.is_self_or_above(caller, u) for u in involved)

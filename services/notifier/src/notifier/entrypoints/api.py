@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
 
 from complaints_shared.http.auth import caller_unit
+from complaints_shared.http.problems import Problem
+from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.local_time import local_to
+from complaints_shared.workflow.visibility import may_see
 
 from ..adapters import facts as facts_store
-from ..adapters.tables import alerts
-from ..domain.recipients import may_read
+from ..adapters import notifications
 
 router = APIRouter(prefix="/v1")
 Caller = Annotated[str, Depends(caller_unit)]
+TIMES = ("scheduled_for", "sent_at", "created_at")
 
 
 @router.get("/notifications")
@@ -25,42 +28,24 @@ async def list_notifications(
 
     `status` is `pending` (due or retrying), `folded` (waiting for its recipient's digest),
     `sent`, `failed` or `cancelled` (a later escalation step the stopped clock made moot);
-    `scheduled_for` is when a later escalation step is due. A caller sees the alerts of a
-    complaint it, or a unit below it, is involved in or was told of (a restricted one: only
-    when involved or told itself, or head office); for any other complaint the list is empty.
+    `scheduled_for` is when a later escalation step is due. Times are in the local offset of
+    the recipient unit. A complaint the notifier has not heard of, or one the caller may not
+    see (docs/workflow.md), is 404 alike: what the caller may not see does not exist for it.
     """
+    org = request.app.state.org
     async with request.app.state.sessions() as session:
-        rows = (
-            await session.execute(
-                select(alerts).where(alerts.c.complaint_id == complaint_id).order_by(alerts.c.seq)
-            )
-        ).all()
         facts = await facts_store.load(session, complaint_id)
-    involved = {row.recipient_unit for row in rows} | (facts.involved if facts else set())
-    restricted = facts is not None and facts.restricted
-    if not may_read(request.app.state.org, caller, involved, restricted=restricted):
-        rows = []
+        if facts is None or not may_see(org, caller, facts.state.involvement):
+            raise Problem(
+                404, "Unknown complaint", f"no complaint {complaint_id} visible to {caller}"
+            )
+        rows = await notifications.alerts_of(session, complaint_id)
     return {
         "complaint_id": complaint_id,
-        "notifications": [
-            {
-                "alert_id": row.alert_id,
-                "cause_type": row.cause_type,
-                "cause_event_id": row.cause_event_id,
-                "recipient_unit": row.recipient_unit,
-                "role": row.role,
-                "channel": row.channel,
-                "recipient": row.recipient,
-                "status": row.status,
-                "attempts": row.attempts,
-                "clock": row.clock,
-                "subject": row.subject,
-                "message": row.message,
-                "scheduled_for": row.scheduled_for,
-                "sent_at": row.sent_at,
-                "reason": row.reason,
-                "created_at": row.created_at,
-            }
-            for row in rows
-        ],
+        "notifications": [_listed(org, row._asdict()) for row in rows],
     }
+
+
+def _listed(org: Organisation, alert: dict[str, Any]) -> dict[str, Any]:
+    unit = alert["recipient_unit"]
+    return alert | {name: local_to(org, unit, alert[name]) for name in TIMES}

@@ -1,14 +1,19 @@
-"""The notifier's handlers: decide who is told what and record it; the dispatcher sends.
+"""The notifier's handlers: keep the complaint's facts, decide who is told what, record it;
+the dispatcher sends.
 
-Each runs in the consumer's transaction together with the inbox record, so it only reads and
-writes the notifier's database: a slow or failing channel never holds up a partition.
+Every event that changes who is involved in a complaint (its receipt, assignments, hand-offs,
+reports, escalations, clocks started and stopped, unit actions) is folded into the shared
+lifecycle state (`ComplaintFacts.observe`), so whom the notifier tells and who may read its
+alerts follow the same rule as every other read path. Each handler runs in the consumer's
+transaction together with the inbox record, so it only reads and writes the notifier's
+database: a slow or failing channel never holds up a partition.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,18 +27,20 @@ from complaints_shared.masking import mask_name, mask_phone
 from complaints_shared.messaging.consumer import Handler
 from complaints_shared.organisation import Organisation
 
-from ..adapters import facts as facts_store
 from ..config import NotifierSettings
 from ..domain import recipients as who
-from ..domain.channels import addresses
-from ..domain.messages import AlertFacts, language_of, render
-from ..domain.recipients import ComplaintFacts, Recipient
-from .recording import AlertBook, AlertDraft
+from .escalation import EscalationHandlers
+from .recording import AlertBook
+from .telling import Plan, Teller
 
 log = get_logger("notifier.alerts")
 
-# One alert per recipient: whom, about what, and (for a later escalation step) when.
-Plan = list[tuple[Recipient, AlertFacts, datetime | None]]
+# Folded for the facts only: nobody is told of them.
+FOLDED_ONLY: tuple[type[Event], ...] = (
+    *(cls for cls in c.UNIT_ACTIONS.values() if cls is not c.Resolved),
+    r.ComplaintReported,
+    s.ClockStarted,
+)
 
 
 class NotifierHandlers:
@@ -44,74 +51,69 @@ class NotifierHandlers:
         book: AlertBook,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.org = org
-        self.settings = settings
-        self.book = book
-        self.now = now
-        owner, above, province = settings.alert_escalation_after_seconds
-        self.steps = (
-            timedelta(seconds=owner),
-            timedelta(seconds=above),
-            timedelta(seconds=province),
-        )
+        self.teller = Teller(org, settings, book, now)
+        self.escalation = EscalationHandlers(self.teller)
 
     def registry(self) -> dict[type, Handler]:
         return {
+            **{cls: self.note_event for cls in FOLDED_ONLY},
             c.ComplaintReceived: self.note_complaint,
             r.ComplaintAssigned: self.alert_new_owner,
             r.ComplaintTransferred: self.alert_new_owner_of_transfer,
             s.SlaWarning: self.alert_owner_of_warning,
-            s.SlaBreached: self.alert_chain_of_breach,
-            s.ClockStopped: self.call_off_escalation,
             c.Resolved: self.alert_receiving_unit,
+            **self.escalation.registry(),
         }
+
+    async def note_event(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
+        """Fold an event into the complaint's state; nobody is told."""
+        before = await self.teller.facts(session, envelope)
+        await self.teller.remember(session, envelope, before, before.observe(event, envelope.time))
 
     async def note_complaint(
         self, session: AsyncSession, envelope: Envelope, event: c.ComplaintReceived
     ) -> None:
         """Remember what later alerts need, with the customer masked at once."""
-        facts = ComplaintFacts(
-            receiving_unit=event.receiving_unit,
+        before = await self.teller.facts(session, envelope)
+        facts = replace(
+            before.observe(event, envelope.time),
             media=event.channel == "media" or "media_exposure" in event.flags,
-            restricted="major_liability" in event.flags,
-            involved=frozenset({event.receiving_unit}),
             customer=f"{mask_name(event.customer.name)} {mask_phone(event.customer.phone)}",
         )
-        await facts_store.save(session, envelope.subject, facts)
+        await self.teller.remember(session, envelope, before, facts)
 
     async def alert_new_owner(
         self, session: AsyncSession, envelope: Envelope, event: r.ComplaintAssigned
     ) -> None:
-        facts = await self._facts(session, envelope)
-        facts = replace(
-            facts.involving(event.owner_unit, *event.also_involved),
-            restricted=facts.restricted or event.restricted,
-        )
-        told = who.on_assignment(self.org, facts, event.owner_unit, event.also_involved)
-        await facts_store.save(session, envelope.subject, replace(facts, handoff_told=None))
-        about = self._about(envelope, facts, event.owner_unit, level=event.handling_level)
-        await self._tell(session, envelope, event, "assigned", [(t, about, None) for t in told])
+        t = self.teller
+        before = await t.facts(session, envelope)
+        facts = before.observe(event, envelope.time)
+        told = who.on_assignment(t.org, facts, event.owner_unit, event.also_involved)
+        await t.remember(session, envelope, before, replace(facts, handoff_told=None))
+        about = t.about(envelope, facts, event.owner_unit, level=event.handling_level)
+        await t.tell(session, envelope, event, "assigned", [(u, about, None) for u in told])
 
     async def alert_new_owner_of_transfer(
         self, session: AsyncSession, envelope: Envelope, event: r.ComplaintTransferred
     ) -> None:
-        facts = (await self._facts(session, envelope)).involving(event.to_unit)
-        told = who.on_transfer(self.org, facts, event.to_unit)
-        await facts_store.save(
-            session, envelope.subject, replace(facts, handoff_told=event.to_unit)
-        )
-        about = self._about(envelope, facts, event.to_unit, from_unit=self._name(event.from_unit))
-        await self._tell(session, envelope, event, "transferred", [(t, about, None) for t in told])
+        t = self.teller
+        before = await t.facts(session, envelope)
+        facts = before.observe(event, envelope.time)
+        told = who.on_transfer(t.org, facts, event.to_unit)
+        await t.remember(session, envelope, before, replace(facts, handoff_told=event.to_unit))
+        about = t.about(envelope, facts, event.to_unit, from_unit=t.name(event.from_unit))
+        await t.tell(session, envelope, event, "transferred", [(u, about, None) for u in told])
 
     async def alert_owner_of_warning(
         self, session: AsyncSession, envelope: Envelope, event: s.SlaWarning
     ) -> None:
-        if event.due_at <= self.now():
+        t = self.teller
+        if event.due_at <= t.now():
             log.info("warning superseded by its due time", clock=event.clock, point=event.point)
             return  # the breach alert says more, and says it now
-        facts = await self._facts(session, envelope)
-        told = who.on_warning(self.org, facts, event.owner_unit)
-        about = self._about(
+        facts = await t.facts(session, envelope)
+        told = who.on_warning(t.org, facts, event.owner_unit)
+        about = t.about(
             envelope,
             facts,
             event.owner_unit,
@@ -119,103 +121,16 @@ class NotifierHandlers:
             due_at=event.due_at,
             remaining_seconds=event.remaining_seconds,
         )
-        plan: Plan = [(t, about, None) for t in told]
-        await self._tell(session, envelope, event, "warning", plan, clock=event.clock)
-
-    async def alert_chain_of_breach(
-        self, session: AsyncSession, envelope: Envelope, event: s.SlaBreached
-    ) -> None:
-        """The escalation chain, each step once the breach is as late as the step says."""
-        facts, now = await self._facts(session, envelope), self.now()
-        plan: Plan = []
-        for recipient in who.on_breach(self.org, facts, event.owner_unit, self.steps):
-            step_at = event.due_at + recipient.after
-            about = self._about(
-                envelope,
-                facts,
-                event.owner_unit,
-                clock=event.clock,
-                due_at=event.due_at,
-                late_seconds=int((max(now, step_at) - event.due_at).total_seconds()),
-            )
-            plan.append((recipient, about, step_at if step_at > now else None))
-        await self._tell(session, envelope, event, "breached", plan, clock=event.clock, urgent=True)
-
-    async def call_off_escalation(
-        self, session: AsyncSession, envelope: Envelope, event: s.ClockStopped
-    ) -> None:
-        await self.book.call_off(session, envelope.subject, event.clock, event.stopped_at)
+        plan: Plan = [(u, about, None) for u in told]
+        await t.tell(session, envelope, event, "warning", plan, clock=event.clock)
 
     async def alert_receiving_unit(
         self, session: AsyncSession, envelope: Envelope, event: c.Resolved
     ) -> None:
-        facts = await self._facts(session, envelope)
-        told = who.on_resolution(self.org, facts, event.unit)
-        about = self._about(envelope, facts, event.unit)
-        await self._tell(session, envelope, event, "resolved", [(t, about, None) for t in told])
-
-    # -- helpers ----------------------------------------------------------------------------
-    async def _facts(self, session: AsyncSession, envelope: Envelope) -> ComplaintFacts:
-        return await facts_store.load(session, envelope.subject) or ComplaintFacts()
-
-    def _name(self, unit_id: str) -> str:
-        return (self.org.unit(unit_id).name if unit_id in self.org else None) or unit_id
-
-    def _about(
-        self, envelope: Envelope, facts: ComplaintFacts, unit_id: str, **details
-    ) -> AlertFacts:
-        return AlertFacts(
-            complaint_id=envelope.subject,
-            link=f"{self.settings.public_base_url.rstrip('/')}/v1/complaints/{envelope.subject}",
-            unit=self._name(unit_id),
-            customer=facts.customer,
-            **details,
-        )
-
-    def language_for(self, unit_id: str) -> str:
-        chosen = self.settings.alert_unit_languages
-        for unit in (self.org.unit(unit_id), *self.org.ancestors(unit_id)):
-            if unit.id in chosen:
-                return chosen[unit.id]
-        return language_of(self.settings.alert_language)
-
-    async def _tell(
-        self,
-        session: AsyncSession,
-        envelope: Envelope,
-        event: Event,
-        kind: str,
-        plan: Plan,
-        *,
-        clock: str | None = None,
-        urgent: bool = False,
-    ) -> None:
-        drafts = []
-        for recipient, about, scheduled_for in plan:
-            language = self.language_for(recipient.unit)
-            timezone = self.org.inherited(recipient.unit, "timezone") or "UTC"
-            text = render(kind, language, timezone, replace(about, role=recipient.role))
-            contacts = self.org.contacts(recipient.unit)
-            if not contacts:
-                log.warning("unit has no contacts to tell", unit=recipient.unit, alert=kind)
-            for contact in contacts:
-                for address in addresses(
-                    contact,
-                    email=bool(self.settings.smtp_host),
-                    sms=bool(self.settings.sms_gateway_url),
-                ):
-                    drafts.append(
-                        AlertDraft(
-                            cause=envelope,
-                            cause_type=event.NAME,
-                            recipient_unit=recipient.unit,
-                            address=address,
-                            role=recipient.role,
-                            language=language,
-                            text=text,
-                            clock=clock,
-                            urgent=urgent,
-                            scheduled_for=scheduled_for,
-                        )
-                    )
-        await self.book.record(session, drafts, self.now())
+        t = self.teller
+        before = await t.facts(session, envelope)
+        facts = before.observe(event, envelope.time)
+        await t.remember(session, envelope, before, facts)
+        told = who.on_resolution(t.org, facts, event.unit)
+        about = t.about(envelope, facts, event.unit)
+        await t.tell(session, envelope, event, "resolved", [(u, about, None) for u in told])

@@ -1,0 +1,125 @@
+"""Breaches and their escalation (routing decides whom a breach concerns; this tells them).
+
+- `sla.breached`: the owner of the clock (and a media case's media desk), remembering the
+  breach: whom it told, when the clock was due;
+- `complaint.escalated`: the unit routing holds accountable at once, the owner if the breach
+  did not tell it, then the unit above the accountable unit and the province supervision line
+  once the breach is as late as their steps say (scheduled alerts);
+- `sla.clock_stopped`: calls off the steps not yet due.
+
+Each runs in the consumer's transaction with the inbox record and only touches the notifier's
+database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints_shared.contracts import routing_events as r
+from complaints_shared.contracts import sla_events as s
+from complaints_shared.contracts.envelope import Envelope
+from complaints_shared.messaging.consumer import Handler
+
+from ..domain import recipients as who
+from ..domain.facts import Breach, ComplaintFacts
+from ..domain.recipients import Recipient
+from .telling import Plan, Teller
+
+
+class EscalationHandlers:
+    def __init__(self, teller: Teller) -> None:
+        self.teller = teller
+
+    def registry(self) -> dict[type, Handler]:
+        return {
+            s.SlaBreached: self.alert_owner_of_breach,
+            r.ComplaintEscalated: self.alert_accountable_unit,
+            s.ClockStopped: self.call_off_escalation,
+        }
+
+    async def alert_owner_of_breach(
+        self, session: AsyncSession, envelope: Envelope, event: s.SlaBreached
+    ) -> None:
+        t = self.teller
+        before = await t.facts(session, envelope)
+        told = who.on_breach(t.org, before, event.owner_unit, t.steps[0])
+        owner_told = any(recipient.unit == event.owner_unit for recipient in told)
+        breach = Breach(event.owner_unit, event.due_at, owner_told=owner_told)
+        await t.remember(session, envelope, before, before.with_breach(event.clock, breach))
+        plan = self._plan(envelope, before, told, breach, event.clock, about=event.owner_unit)
+        await t.tell(session, envelope, event, "breached", plan, clock=event.clock, urgent=True)
+
+    async def alert_accountable_unit(
+        self, session: AsyncSession, envelope: Envelope, event: r.ComplaintEscalated
+    ) -> None:
+        """The accountable unit at once; the owner unless told; wider as the breach ages."""
+        t = self.teller
+        before = await t.facts(session, envelope)
+        facts = before.observe(event, envelope.time)
+        breach = facts.breach_of(event.clock)
+        if breach is None or breach.owner != event.from_unit:
+            # The breach was not seen: routing's event carries the breach's due time as its time.
+            breach = Breach(event.from_unit, envelope.time)
+        told = who.on_escalation(
+            t.org,
+            facts,
+            from_unit=event.from_unit,
+            to_unit=event.to_unit,
+            steps=t.steps,
+            owner_told=breach.owner_told,
+        )
+        if any(recipient.unit == event.from_unit for recipient in told):
+            facts = facts.with_breach(event.clock, replace(breach, owner_told=True))
+        await t.remember(session, envelope, before, facts)
+        plan = self._plan(
+            envelope,
+            facts,
+            told,
+            breach,
+            event.clock,
+            about=event.to_unit,
+            from_unit=t.name(event.from_unit),
+        )
+        await t.tell(session, envelope, event, "escalated", plan, clock=event.clock, urgent=True)
+
+    async def call_off_escalation(
+        self, session: AsyncSession, envelope: Envelope, event: s.ClockStopped
+    ) -> None:
+        t = self.teller
+        before = await t.facts(session, envelope)
+        after = before.observe(event, envelope.time).clock_stopped(event.clock, event.stopped_at)
+        await t.remember(session, envelope, before, after)
+        await t.book.call_off(session, envelope.subject, event.clock, event.stopped_at)
+
+    def _plan(
+        self,
+        envelope: Envelope,
+        facts: ComplaintFacts,
+        told: list[Recipient],
+        breach: Breach,
+        clock: str,
+        *,
+        about: str,
+        **details: str,
+    ) -> Plan:
+        """Each recipient at its step after the due time: now when that has passed, else
+        scheduled; a step after the clock stopped is moot and left out."""
+        now, plan = self.teller.now(), []
+        for recipient in told:
+            step_at: datetime = breach.due_at + recipient.after
+            if breach.stopped_at is not None and step_at > breach.stopped_at:
+                continue
+            alert = self.teller.about(
+                envelope,
+                facts,
+                about,
+                clock=clock,
+                due_at=breach.due_at,
+                late_seconds=int((max(now, step_at) - breach.due_at).total_seconds()),
+                **details,
+            )
+            plan.append((recipient, alert, step_at if step_at > now else None))
+        return plan

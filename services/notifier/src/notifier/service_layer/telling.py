@@ -1,0 +1,128 @@
+"""Telling: turn a plan (which unit, about what, when) into recorded alerts, one per address
+of each of the unit's contacts, in the recipient's language and time zone. Nothing is sent
+here: the alert book records, the dispatcher sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints_shared.contracts.base import Event
+from complaints_shared.contracts.envelope import Envelope
+from complaints_shared.logging import get_logger
+from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.hierarchy import timezone_of
+
+from ..adapters import facts as facts_store
+from ..config import NotifierSettings
+from ..domain.channels import addresses
+from ..domain.facts import ComplaintFacts
+from ..domain.messages import AlertFacts, language_of, render
+from ..domain.recipients import Recipient, Steps
+from .recording import AlertBook, AlertDraft
+
+log = get_logger("notifier.alerts")
+
+# One alert per recipient: whom, about what, and (for a later escalation step) when.
+Plan = list[tuple[Recipient, AlertFacts, datetime | None]]
+
+
+class Teller:
+    def __init__(
+        self,
+        org: Organisation,
+        settings: NotifierSettings,
+        book: AlertBook,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.org = org
+        self.settings = settings
+        self.book = book
+        self.now = now
+        first, second, third = settings.alert_escalation_after_seconds
+        self.steps: Steps = (
+            timedelta(seconds=first),
+            timedelta(seconds=second),
+            timedelta(seconds=third),
+        )
+
+    async def facts(self, session: AsyncSession, envelope: Envelope) -> ComplaintFacts:
+        return await facts_store.load(session, envelope.subject) or ComplaintFacts()
+
+    async def remember(
+        self,
+        session: AsyncSession,
+        envelope: Envelope,
+        before: ComplaintFacts,
+        after: ComplaintFacts,
+    ) -> None:
+        """Store the facts when the event changed them (most events change nothing)."""
+        if after != before:
+            await facts_store.save(session, envelope.subject, after)
+
+    def name(self, unit_id: str) -> str:
+        return (self.org.unit(unit_id).name if unit_id in self.org else None) or unit_id
+
+    def about(
+        self, envelope: Envelope, facts: ComplaintFacts, unit_id: str, **details: Any
+    ) -> AlertFacts:
+        return AlertFacts(
+            complaint_id=envelope.subject,
+            link=f"{self.settings.public_base_url.rstrip('/')}/v1/complaints/{envelope.subject}",
+            unit=self.name(unit_id),
+            customer=facts.customer,
+            **details,
+        )
+
+    def language_for(self, unit_id: str) -> str:
+        chosen = self.settings.alert_unit_languages
+        for unit in (self.org.unit(unit_id), *self.org.ancestors(unit_id)):
+            if unit.id in chosen:
+                return chosen[unit.id]
+        return language_of(self.settings.alert_language)
+
+    async def tell(
+        self,
+        session: AsyncSession,
+        envelope: Envelope,
+        event: Event,
+        kind: str,
+        plan: Plan,
+        *,
+        clock: str | None = None,
+        urgent: bool = False,
+    ) -> None:
+        drafts = []
+        for recipient, about, scheduled_for in plan:
+            language = self.language_for(recipient.unit)
+            timezone = timezone_of(self.org, recipient.unit)
+            text = render(kind, language, timezone, replace(about, role=recipient.role))
+            contacts = self.org.contacts(recipient.unit)
+            if not contacts:
+                log.warning("unit has no contacts to tell", unit=recipient.unit, alert=kind)
+            for contact in contacts:
+                for address in addresses(
+                    contact,
+                    email=bool(self.settings.smtp_host),
+                    sms=bool(self.settings.sms_gateway_url),
+                ):
+                    drafts.append(
+                        AlertDraft(
+                            cause=envelope,
+                            cause_type=event.NAME,
+                            recipient_unit=recipient.unit,
+                            address=address,
+                            role=recipient.role,
+                            language=language,
+                            text=text,
+                            clock=clock,
+                            urgent=urgent,
+                            scheduled_for=scheduled_for,
+                        )
+                    )
+        await self.book.record(session, drafts, self.now())
