@@ -28,6 +28,7 @@ BENCHMARKS = [  # module names in bench/, in the order of the report
     "routing_decisions",
     "sla_breach_latency",
     "sla_replay",
+    "intake_worklist",
 ]
 
 BENCH = Path(__file__).resolve().parent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,26 +14,31 @@ from .migrations import upgrade
 from .settings import ServiceSettings
 from .telemetry import configure_tracing
 
+S = TypeVar("S", bound=ServiceSettings)
+Command = tuple[str, Callable[[S, argparse.Namespace], int]]  # (help, function)
+
 
 def service_main(
     *,
     service: str,
     package: str,
     default_port: int,
-    load_settings: Callable[[], ServiceSettings],
-    database_url: Callable[[ServiceSettings], str],
-    create_app: Callable[[ServiceSettings], FastAPI],
-    commands: dict[str, tuple[str, Callable[[ServiceSettings, argparse.Namespace], int]]]
-    | None = None,
+    load_settings: Callable[[], S],
+    database_url: Callable[[S], str],
+    create_app: Callable[[S], FastAPI],
+    commands: dict[str, Command[S]] | None = None,
     argv: list[str] | None = None,
 ) -> None:
-    """`migrate`, `serve`, and any service-specific `commands` (name -> (help, function))."""
+    """`migrate`, `serve`, and any service-specific `commands` (name -> (help, function)).
+
+    Generic over the service's settings class, so each service's callbacks take its own."""
+    commands = commands or {}
     parser = argparse.ArgumentParser(prog=service)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("migrate", help="bring the service's database to the newest revision")
     serve = sub.add_parser("serve", help="run the service (the default)")
     serve.add_argument("--port", type=int, default=default_port)
-    for name, (help_text, _) in (commands or {}).items():
+    for name, (help_text, _) in commands.items():
         extra = sub.add_parser(name, help=help_text)
         extra.add_argument("--check", action="store_true", help="compare, change nothing")
     args = parser.parse_args(argv)
@@ -41,7 +47,7 @@ def service_main(
     if args.command == "migrate":
         upgrade(package, database_url(settings))
         return
-    if args.command in (commands or {}):
+    if args.command in commands:
         raise SystemExit(commands[args.command][1](settings, args))
     configure_tracing(service)
     port = getattr(args, "port", default_port)

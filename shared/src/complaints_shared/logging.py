@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -18,7 +19,7 @@ from .masking import mask_name, mask_phone
 _PERSONAL_KEYS = {"phone": mask_phone, "customer_phone": mask_phone, "customer_name": mask_name}
 
 
-def _add_trace_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
         event.setdefault("trace_id", format(context.trace_id, "032x"))
@@ -26,7 +27,9 @@ def _add_trace_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def redact_personal_data(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def redact_personal_data(
+    _: Any, __: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key, mask in _PERSONAL_KEYS.items():
         if isinstance(event.get(key), str):
             event[key] = mask(event[key])
@@ -40,7 +43,7 @@ def redact_personal_data(_: Any, __: str, event: dict[str, Any]) -> dict[str, An
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    shared = [
+    shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -82,7 +82,9 @@ class Plumbing:
     def start(self, *loops: Coroutine[Any, Any, None]) -> None:
         """Run background loops (relay, consumer, timers) until `stop`."""
         for loop in loops:
-            task = asyncio.create_task(loop, name=f"{self.service}:{loop.__qualname__}")
+            task = asyncio.create_task(
+                loop, name=f"{self.service}:{getattr(loop, '__qualname__', 'loop')}"
+            )
             task.add_done_callback(_report_crash)
             self._tasks.append(task)
 
@@ -105,7 +107,7 @@ def create_service_app(
     description: str,
     startup: Callable[[FastAPI], Awaitable[None]],
     shutdown: Callable[[FastAPI], Awaitable[None]],
-    union_tags: set[str] = frozenset(),
+    union_tags: frozenset[str] | set[str] = frozenset(),
 ) -> FastAPI:
     """A FastAPI app with problem details, /healthz, /metrics and tracing."""
 

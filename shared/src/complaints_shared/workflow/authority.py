@@ -66,7 +66,9 @@ class Refused:
 Rule = Callable[[Organisation, ComplaintState, str, dict[str, Any]], bool | None]
 
 
-def _owner_or_above(org: Organisation, state: ComplaintState, unit: str, _: dict) -> bool | None:
+def _owner_or_above(
+    org: Organisation, state: ComplaintState, unit: str, _: dict[str, Any]
+) -> bool | None:
     if state.owner_unit is None:
         return None
     return is_self_or_above(org, unit, state.owner_unit)
@@ -83,13 +85,15 @@ def _the_province(org: Organisation, state: ComplaintState, unit: str) -> bool:
     return unit == province or supervised_province(org, unit) == province
 
 
-def _classifier(org: Organisation, state: ComplaintState, unit: str, data: dict) -> bool | None:
+def _classifier(
+    org: Organisation, state: ComplaintState, unit: str, data: dict[str, Any]
+) -> bool | None:
     if data.get("classification") == "special":
         return _the_province(org, state, unit)
     return _owner_or_above(org, state, unit, data)
 
 
-def _return_visitor(org: Organisation, state: ComplaintState, unit: str, _: dict) -> bool:
+def _return_visitor(org: Organisation, state: ComplaintState, unit: str, _: dict[str, Any]) -> bool:
     """The supervision line of the receiving province or of the receiving branch, the province
     customer-service department, or HQ."""
     receiving = state.receiving_unit
@@ -109,7 +113,7 @@ def _return_visitor(org: Organisation, state: ComplaintState, unit: str, _: dict
     )
 
 
-def _reopener(org: Organisation, state: ComplaintState, unit: str, _: dict) -> bool:
+def _reopener(org: Organisation, state: ComplaintState, unit: str, _: dict[str, Any]) -> bool:
     """The receiving unit, the province's supervision line, the province company, HQ."""
     if is_hq(org, unit) or unit == state.receiving_unit:
         return True
@@ -117,7 +121,9 @@ def _reopener(org: Organisation, state: ComplaintState, unit: str, _: dict) -> b
     return unit in (province_of(org, near), province_supervision_line(org, near)) and unit in org
 
 
-def _anyone_who_sees_it(org: Organisation, state: ComplaintState, unit: str, _: dict) -> bool:
+def _anyone_who_sees_it(
+    org: Organisation, state: ComplaintState, unit: str, _: dict[str, Any]
+) -> bool:
     return may_see(org, unit, state.involvement)  # the unit named, not only the caller
 
 

@@ -77,8 +77,13 @@ complaint_views = Table(
     Column("handler", JSONB),
     Column("next_due_at", DateTime(timezone=True)),
     Column("next_due", JSONB),  # {clock, due_at, state, owner_unit} of the earliest live clock
-    Index("complaint_views_by_next_due", "next_due_at", "complaint_id"),
-    Index("complaint_views_by_owner", "owner_unit", "next_due_at", "complaint_id"),
+    # The worklist's sort key: next_due_at, 'infinity' without one, so that a cursor is one
+    # row comparison an index can start from.
+    Column("due_order", DateTime(timezone=True), nullable=False, server_default="infinity"),
+    Index("complaint_views_by_due", "due_order", "complaint_id"),
+    Index("complaint_views_by_status", "status", "due_order", "complaint_id"),
+    Index("complaint_views_by_owner", "owner_unit", "due_order", "complaint_id"),
+    Index("complaint_views_by_handler", "handler_id", "due_order", "complaint_id"),
     Index("complaint_views_involved", "units_involved", postgresql_using="gin"),
     Index("complaint_views_provinces", "provinces", postgresql_using="gin"),
 )

@@ -6,17 +6,22 @@ consumer's transaction, `intake.testing.FakeViews` in memory for handler tests.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json
 
 from .tables import clock_views, complaint_views, timeline_entries
 
 LIVE_CLOCK_STATES = ("running", "breached")
+INFINITY: ColumnElement[datetime] = literal_column(
+    "'infinity'::timestamptz"
+)  # due_order of a complaint without a clock
 
 
 class ViewStore(Protocol):
@@ -119,5 +124,9 @@ async def refresh_next_due(session: AsyncSession, complaint_id: str) -> None:
     await session.execute(
         update(complaint_views)
         .where(complaint_views.c.complaint_id == complaint_id)
-        .values(next_due_at=earliest.due_at if earliest else None, next_due=next_due)
+        .values(
+            next_due_at=earliest.due_at if earliest else None,
+            due_order=earliest.due_at if earliest else INFINITY,
+            next_due=next_due,
+        )
     )

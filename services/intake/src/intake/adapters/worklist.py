@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, literal, or_, select, true
+from sqlalchemy import DateTime, Select, and_, exists, literal, or_, select, true, tuple_, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text
 
 from complaints_shared.workflow.visibility import Sight
 
 from .tables import clock_views, complaint_views
-from .views import LIVE_CLOCK_STATES
+from .views import INFINITY, LIVE_CLOCK_STATES
 
 v = complaint_views.c
 
@@ -57,13 +57,8 @@ def visible_to(sight: Sight) -> ColumnElement[bool]:
 
 
 def _after(position: Position) -> ColumnElement[bool]:
-    if position.due_at is None:
-        return and_(v.next_due_at.is_(None), v.complaint_id > position.complaint_id)
-    return or_(
-        v.next_due_at > position.due_at,
-        and_(v.next_due_at == position.due_at, v.complaint_id > position.complaint_id),
-        v.next_due_at.is_(None),
-    )
+    due = INFINITY if position.due_at is None else literal(position.due_at, DateTime(True))
+    return tuple_(v.due_order, v.complaint_id) > tuple_(due, literal(position.complaint_id))
 
 
 def _awaiting(unit: str) -> ColumnElement[bool]:
@@ -75,45 +70,68 @@ def _awaiting(unit: str) -> ColumnElement[bool]:
     )
 
 
+_COLUMNS = (
+    v.complaint_id,
+    v.status,
+    v.owner_unit,
+    v.handling_level,
+    v.receiving_unit,
+    v.business_line,
+    v.category,
+    v.channel,
+    v.received_at,
+    v.handler,
+    v.next_due,
+    v.next_due_at,
+    v.due_order,
+)
+
+
+def _one_status(
+    status: str, sight: Sight, wanted: WorklistFilter, after: Position | None, limit: int
+) -> Select[Any]:
+    """The first `limit` items of one status, in worklist order (an index range scan)."""
+    query = (
+        select(*_COLUMNS)
+        .where(v.status == status, v.received_at.is_not(None), visible_to(sight))
+        .order_by(v.due_order, v.complaint_id)
+        .limit(limit)
+    )
+    for column, value in (
+        (v.owner_unit, wanted.owner_unit),
+        (v.receiving_unit, wanted.receiving_unit),
+        (v.handler_id, wanted.handler),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if wanted.awaiting is not None:
+        query = query.where(_awaiting(wanted.awaiting))
+    if wanted.due_before is not None:
+        query = query.where(v.next_due_at < wanted.due_before)
+    if after is not None:
+        query = query.where(_after(after))
+    return query
+
+
 class SqlWorklist:
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    """One ordered, limited scan per status, merged: each reads at most a page from the
+    (status, due_order, complaint_id) index, however many rows of other statuses lie between."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
     async def page(
         self, sight: Sight, wanted: WorklistFilter, after: Position | None, limit: int
     ) -> list[dict[str, Any]]:
+        parts = [_one_status(s, sight, wanted, after, limit) for s in wanted.statuses]
+        if not parts:
+            return []
+        merged = union_all(*parts).subquery()
         query = (
-            select(
-                v.complaint_id,
-                v.status,
-                v.owner_unit,
-                v.handling_level,
-                v.receiving_unit,
-                v.business_line,
-                v.category,
-                v.channel,
-                v.received_at,
-                v.handler,
-                v.next_due,
-                v.next_due_at,
-            )
-            .where(v.received_at.is_not(None), v.status.in_(wanted.statuses), visible_to(sight))
-            .order_by(v.next_due_at.asc().nulls_last(), v.complaint_id)
+            select(*(merged.c[column.name] for column in _COLUMNS[:-1]))
+            .order_by(merged.c.due_order, merged.c.complaint_id)
             .limit(limit)
         )
-        for column, value in (
-            (v.owner_unit, wanted.owner_unit),
-            (v.receiving_unit, wanted.receiving_unit),
-            (v.handler_id, wanted.handler),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if wanted.awaiting is not None:
-            query = query.where(_awaiting(wanted.awaiting))
-        if wanted.due_before is not None:
-            query = query.where(v.next_due_at < wanted.due_before)
-        if after is not None:
-            query = query.where(_after(after))
         async with self.sessions() as session:
             rows = (await session.execute(query)).all()
         return [dict(row._mapping) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -15,6 +15,7 @@ from complaints_shared.contracts.complaint_events import (
     Flag,
     Kind,
     Severity,
+    UnitAction,
 )
 
 
@@ -58,25 +59,34 @@ class EventAccepted(BaseModel):
     event_id: str
 
 
-def _action_schema(name: str, event_class: type) -> type[BaseModel]:
-    fields = {
+def _action_schema(name: str, event_class: type[UnitAction]) -> type[BaseModel]:
+    fields: dict[str, Any] = {"type": (Literal[name], ...)}
+    fields |= {
         field_name: (info.annotation, info)
         for field_name, info in event_class.model_fields.items()
         if field_name != "posted_by"
     }
     return create_model(
-        f"{event_class.__name__}Create",
-        __config__=ConfigDict(extra="forbid"),
-        type=(Literal[name], ...),
-        **fields,
+        f"{event_class.__name__}Create", __config__=ConfigDict(extra="forbid"), **fields
     )
 
 
+class ActionFields(BaseModel):
+    """What every action body has, as the type checker sees `ActionCreate`."""
+
+    type: str
+    unit: str
+    at: datetime
+
+
 ACTION_SCHEMAS = {name: _action_schema(name, cls) for name, cls in UNIT_ACTIONS.items()}
-ActionCreate = Annotated[
-    Union[tuple(ACTION_SCHEMAS.values())],  # noqa: UP007 - a runtime-built union
-    Field(discriminator="type"),
-]
+if TYPE_CHECKING:
+    ActionCreate = ActionFields
+else:
+    ActionCreate = Annotated[
+        Union[tuple(ACTION_SCHEMAS.values())],  # noqa: UP007 - a runtime-built union
+        Field(discriminator="type"),
+    ]
 
 
 class ClockPublic(BaseModel):

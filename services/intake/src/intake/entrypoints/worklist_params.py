@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -57,7 +58,7 @@ def decode_cursor(cursor: str | None) -> Position | None:
     return Position(due_at, complaint_id)
 
 
-def statuses_of(requested: list[str] | None) -> tuple[str, ...]:
+def statuses_of(requested: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(requested)) if requested else OPEN
 
 

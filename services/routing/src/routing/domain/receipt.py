@@ -35,6 +35,8 @@ class Receipt:
 def receipt_of(facts: ComplaintFacts, org: Organisation) -> Receipt:
     """Resolve the receiving unit, its level and province, and the line that took the call."""
     unit = org.unit(facts.receiving_unit)
+    line_kind: str | None
+    line_unit: str | None
     if unit.kind in LINE_KINDS:
         line_kind, line_unit = unit.kind, unit.id
     elif facts.channel in _CHANNEL_LINES:

@@ -78,7 +78,7 @@ class ComplaintClocks:
 
     def with_clock(self, clock: Clock) -> ComplaintClocks:
         merged = {**self.clocks, clock.name: clock}
-        ordered = {name: merged[name] for name in CLOCK_ORDER if name in merged}
+        ordered: dict[str, Clock] = {name: merged[name] for name in CLOCK_ORDER if name in merged}
         return replace(self, clocks=ordered)
 
 

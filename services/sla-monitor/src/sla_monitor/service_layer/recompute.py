@@ -89,7 +89,7 @@ async def fold_log(
             folded.add(envelope.id)
             lifecycle = rebuilt.lifecycles.get(cid, ComplaintState())
             rebuilt.lifecycles[cid] = fold(lifecycle, envelope, event)
-        clock_event = clock_input(envelope, event)
+        clock_event = clock_input(envelope, event) if event is not None else None
         if isinstance(event, s.SlaWarning | s.SlaBreached):
             # Our own timer events mark where the live ticker fired: fire there too, so an
             # event that arrived after a breach had been announced folds as it did live.

@@ -18,10 +18,16 @@ _STATEMENTS = (
     "ALTER TABLE complaint_views ADD COLUMN IF NOT EXISTS handler jsonb",
     "ALTER TABLE complaint_views ADD COLUMN IF NOT EXISTS next_due_at timestamptz",
     "ALTER TABLE complaint_views ADD COLUMN IF NOT EXISTS next_due jsonb",
-    "CREATE INDEX IF NOT EXISTS complaint_views_by_next_due "
-    "ON complaint_views (next_due_at, complaint_id)",
+    "ALTER TABLE complaint_views ADD COLUMN IF NOT EXISTS due_order timestamptz NOT NULL "
+    "DEFAULT 'infinity'",
+    "CREATE INDEX IF NOT EXISTS complaint_views_by_due "
+    "ON complaint_views (due_order, complaint_id)",
+    "CREATE INDEX IF NOT EXISTS complaint_views_by_status "
+    "ON complaint_views (status, due_order, complaint_id)",
     "CREATE INDEX IF NOT EXISTS complaint_views_by_owner "
-    "ON complaint_views (owner_unit, next_due_at, complaint_id)",
+    "ON complaint_views (owner_unit, due_order, complaint_id)",
+    "CREATE INDEX IF NOT EXISTS complaint_views_by_handler "
+    "ON complaint_views (handler_id, due_order, complaint_id)",
     "CREATE INDEX IF NOT EXISTS complaint_views_involved "
     "ON complaint_views USING gin (units_involved)",
     "CREATE INDEX IF NOT EXISTS complaint_views_provinces ON complaint_views USING gin (provinces)",
@@ -39,11 +45,21 @@ def downgrade() -> None:
         "clock_views_by_owner",
         "complaint_views_provinces",
         "complaint_views_involved",
+        "complaint_views_by_handler",
         "complaint_views_by_owner",
-        "complaint_views_by_next_due",
+        "complaint_views_by_status",
+        "complaint_views_by_due",
     ):
         op.execute(f"DROP INDEX IF EXISTS {index}")
-    for column in ("next_due", "next_due_at", "handler", "handler_id", "category", "provinces"):
+    for column in (
+        "due_order",
+        "next_due",
+        "next_due_at",
+        "handler",
+        "handler_id",
+        "category",
+        "provinces",
+    ):
         op.drop_column("complaint_views", column)
     op.drop_column("complaint_views", "state")
     op.drop_column("complaints", "state")
