@@ -59,20 +59,55 @@ class Envelope:
         discriminator: str = "",
     ) -> Envelope:
         """An event derived from this one: deterministic id, same complaint, chained ids."""
-        return Envelope(
-            id=derived_id(self.id, type, discriminator),
-            source=source,
+        return derived_envelope(
+            Cause(self.id, self.correlation_id, self.trace),
             type=type,
+            source=source,
             subject=self.subject,
             time=time or self.time,
             data=data,
-            causation_id=self.id,
-            correlation_id=self.correlation_id or self.id,
-            trace=dict(self.trace),
+            discriminator=discriminator,
         )
 
     def with_trace(self, trace: dict[str, str]) -> Envelope:
         return replace(self, trace=trace)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a derived event takes from its cause: an event, or a record that stands for one
+    (an alert remembers the event that caused it)."""
+
+    id: str
+    correlation_id: str | None = None
+    trace: dict[str, str] = field(default_factory=dict)
+
+
+def derived_envelope(
+    cause: Cause,
+    *,
+    type: str,
+    source: str,
+    subject: str,
+    time: datetime,
+    data: dict[str, Any],
+    discriminator: str = "",
+    seed: str | None = None,
+) -> Envelope:
+    """The one way to build a derived event: its id is a function of its cause (`seed`, by
+    default the cause's id), its type and `discriminator`, so reprocessing after a crash emits
+    the same event; causation, correlation and trace context chain from the cause."""
+    return Envelope(
+        id=derived_id(seed or cause.id, type, discriminator),
+        source=source,
+        type=type,
+        subject=subject,
+        time=time,
+        data=data,
+        causation_id=cause.id,
+        correlation_id=cause.correlation_id or cause.id,
+        trace=dict(cause.trace),
+    )
 
 
 def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:

@@ -30,6 +30,7 @@ from ..settings import ServiceSettings
 from ..telemetry import consumer_span
 from .inbox import Inbox
 from .kafka import make_consumer
+from .loops import retry_forever
 from .outbox import Outbox
 
 log = get_logger(__name__)
@@ -75,36 +76,32 @@ class LogConsumer:
             return frozenset()
 
     async def run(self) -> None:
-        backoff = 0.2
-        while True:
-            consumer = make_consumer(self.settings, self.group_id)
-            self._consumer = consumer
+        """Consume until cancelled; after a failure, restart from the committed offsets (the
+        inbox drops what is delivered again)."""
+        await retry_forever(self._consume, what="consume loop")
+
+    async def _consume(self) -> None:
+        consumer = make_consumer(self.settings, self.group_id)
+        self._consumer = consumer
+        try:
+            await consumer.start()
+            log.info("consuming", group=self.group_id)
+            while True:
+                batch = await consumer.getmany(timeout_ms=500)
+                offsets = {}
+                for tp, records in batch.items():
+                    for record in records:
+                        current_partition.set(record.partition)
+                        await self.process(record)
+                    offsets[TopicPartition(tp.topic, tp.partition)] = records[-1].offset + 1
+                if offsets:
+                    await consumer.commit(offsets)
+        finally:
+            self._consumer = None
             try:
-                await consumer.start()
-                log.info("consuming", group=self.group_id)
-                while True:
-                    batch = await consumer.getmany(timeout_ms=500)
-                    offsets = {}
-                    for tp, records in batch.items():
-                        for record in records:
-                            current_partition.set(record.partition)
-                            await self.process(record)
-                        offsets[TopicPartition(tp.topic, tp.partition)] = records[-1].offset + 1
-                    if offsets:
-                        await consumer.commit(offsets)
-                    backoff = 0.2
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # restart from committed offsets; inbox drops repeats
-                log.warning("consume loop restarting", error=repr(exc), retry_in=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-            finally:
-                self._consumer = None
-                try:
-                    await asyncio.wait_for(consumer.stop(), timeout=10)
-                except Exception as exc:
-                    log.debug("consumer stop failed", error=repr(exc))
+                await asyncio.wait_for(consumer.stop(), timeout=10)
+            except Exception as exc:
+                log.debug("consumer stop failed", error=repr(exc))
 
     async def process(self, record: ConsumerRecord) -> None:
         try:

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..db import asyncpg_connect_args
 from ..logging import get_logger
 from ..settings import ServiceSettings
 from ..telemetry import producer_span
 from .kafka import make_producer
+from .loops import listening, retry_forever, wait_for_wake
 from .outbox import decode_headers
 from .tables import OUTBOX_NOTIFY_CHANNEL
 
@@ -56,25 +55,16 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
 
     async def run(self) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                await self._lead_and_publish()
-            except asyncio.CancelledError:
-                await self._drop_producer()
-                raise
-            except Exception as exc:  # broker or database away: retry, never give up
-                log.warning("outbox relay interrupted", error=repr(exc), retry_in=backoff)
-                await self._drop_producer()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-            else:
-                backoff = 0.2
+        """Lead and publish until cancelled; the broker or the database away is retried."""
+        try:
+            await retry_forever(
+                self._lead_and_publish, what="outbox relay", on_failure=self._drop_producer
+            )
+        finally:
+            await self._drop_producer()
 
     async def _lead_and_publish(self) -> None:
-        conn = await asyncpg.connect(**asyncpg_connect_args(self.database_url))
-        try:
-            await conn.add_listener(OUTBOX_NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        async with listening(self.database_url, OUTBOX_NOTIFY_CHANNEL, self._wake) as conn:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK):  # noqa: ASYNC110
                 await asyncio.sleep(min(self.settings.outbox_poll_seconds * 2, 2.0))
             log.info("outbox relay leads", service=self.service)
@@ -84,14 +74,7 @@ class OutboxRelay:
                 # alive before each batch, or a follower may already be publishing too.
                 await conn.fetchval("SELECT 1")
                 if await self.publish_batch() == 0:
-                    try:
-                        await asyncio.wait_for(
-                            self._wake.wait(), timeout=self.settings.outbox_poll_seconds
-                        )
-                    except TimeoutError:
-                        pass
-        finally:
-            await conn.close()
+                    await wait_for_wake(self._wake, self.settings.outbox_poll_seconds)
 
     async def publish_batch(self) -> int:
         """Publish the oldest unpublished rows; return how many were published."""
