@@ -5,7 +5,7 @@ CHROMIUM := .venv/.chromium
 PYTEST  := $(PY) -m pytest
 UV_VERSION := 0.13.9
 
-.PHONY: run test unit integration e2e bench lint lock clean
+.PHONY: run test gate unit integration e2e bench lint lock clean
 
 $(STAMP): requirements.lock
 	python3 -m venv .venv
@@ -23,11 +23,23 @@ $(CHROMIUM): | $(STAMP)
 run: $(STAMP)  ## embedded PostgreSQL + broker + the five services + demo data
 	$(PY) -m devstack run
 
-test: $(STAMP) $(CHROMIUM)  ## every suite: unit, integration, end-to-end
+PACKAGES := shared services/intake services/routing services/sla-monitor services/notifier \
+            services/dashboard deploy/devstack
+
+test: gate $(CHROMIUM)  ## the gate, then every suite: unit, integration, end-to-end
 	$(PYTEST) -q shared services tests
 
+# What must hold before any test runs: formatting and lint, types, the layers' import rules,
+# and every import declared by the package that makes it.
+gate: $(STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/lint-imports
+	for p in $(PACKAGES); do (cd $$p && $(CURDIR)/.venv/bin/deptry . ) || exit 1; done
+
 unit: $(STAMP)
-	$(PYTEST) -q shared services -m "not integration and not e2e"
+	$(PYTEST) -q shared services tests/contract -m "not integration and not e2e"
 
 integration: $(STAMP)
 	$(PYTEST) -q tests/integration services/*/tests/integration
@@ -38,8 +50,7 @@ e2e: $(STAMP) $(CHROMIUM)
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH)
 
-lint: $(STAMP)
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint: gate
 
 SERVICES := intake routing sla-monitor notifier dashboard
 EXPORT   := .venv/bin/uv export --frozen --no-hashes --format requirements-txt --no-header

@@ -1,4 +1,6 @@
-"""The organisation file (ARCHITECTURE.md §4): units, their hierarchy, calendars and contacts.
+"""The organisation file: units, their hierarchy, calendars and contacts.
+
+See docs/domain.md#the-organisation-file.
 
 Plain data plus validation of the tree and its coverage (see `Organisation`); no routing rules.
 Routing, the SLA monitor, the notifier and intake read it. `load_organisation` refuses a file
