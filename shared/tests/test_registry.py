@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from complaints_shared.contracts.complaint_events import ComplaintReceived, NoteAdded
+from complaints_shared.contracts.complaint_events import ComplaintReceived, NoteAdded, Resolved
 from complaints_shared.contracts.envelope import Envelope, MalformedEvent
 from complaints_shared.contracts.registry import CATALOGUE, UPCASTERS, envelope_data, parse
 
@@ -139,3 +139,16 @@ def received() -> ComplaintReceived:
         summary="Card blocked",
         posted_by="YN-KM",
     )
+
+
+def test_an_old_resolved_event_is_upcast_with_empty_cause_and_actions():
+    data = {
+        "unit": "YN-KM-01",
+        "at": "2026-11-23T10:00:00+08:00",
+        "posted_by": "YN-KM-01",
+        "reply": "已退款",
+    }
+    event = parse(envelope("complaint.resolved.v1", data))
+    assert isinstance(event, Resolved)
+    assert (event.reply, event.cause, event.actions_taken) == ("已退款", None, None)
+    assert event.type_name() == "complaint.resolved.v2"

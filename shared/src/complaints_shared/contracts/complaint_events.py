@@ -45,6 +45,8 @@ Category = Literal[
 class Customer(Event):
     name: str = Field(min_length=1, max_length=200)
     phone: str = Field(min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$")
+    email: str | None = Field(default=None, max_length=254)
+    key_customer: bool = False
 
 
 class ComplaintReceived(Event):
@@ -60,7 +62,15 @@ class ComplaintReceived(Event):
     received_at: AwareDatetime
     customer: Customer
     summary: str = Field(min_length=1, max_length=5000)
+    asks_for: str | None = Field(default=None, max_length=2000)
     posted_by: str
+    # The same customer's complaints received in the 12 months before this one (intake
+    # recognises the customer by a keyed hash of the phone it never publishes).
+    prior_complaints: int = Field(default=0, ge=0)
+
+    @property
+    def repeat_complainant(self) -> bool:
+        return self.prior_complaints >= 1
 
 
 class HandlerRef(BaseModel):
@@ -129,13 +139,22 @@ class Classified(UnitAction):
 
 
 class Resolved(UnitAction):
+    """The result replied to the customer. Version 2 adds what the investigation found and
+    what was done (version 1 records are upcast with both empty)."""
+
     NAME = "complaint.resolved"
+    VERSION = 2
     reply: str = Field(min_length=1, max_length=5000)
+    cause: str | None = Field(default=None, max_length=5000)
+    actions_taken: str | None = Field(default=None, max_length=5000)
 
 
 class ReturnVisitRecorded(UnitAction):
     NAME = "complaint.return_visit_recorded"
     satisfaction: int = Field(ge=1, le=5)
+    reached: bool = True
+    customer_asks: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=2000)
 
 
 class Reopened(UnitAction):

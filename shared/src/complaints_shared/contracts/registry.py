@@ -36,7 +36,12 @@ CATALOGUE: dict[str, type[Event]] = {cls.type_name(): cls for cls in _EVENT_CLAS
 
 # (old type name) -> (function turning old data into the next version's data, next type name).
 # Add an entry here when an event's VERSION is bumped; old records in the log stay readable.
-UPCASTERS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], str]] = {}
+UPCASTERS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], str]] = {
+    "complaint.resolved.v1": (
+        lambda data: {"cause": None, "actions_taken": None, **data},
+        "complaint.resolved.v2",
+    ),
+}
 
 
 def parse(envelope: Envelope) -> Event | None:

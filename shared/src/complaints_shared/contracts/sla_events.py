@@ -89,3 +89,7 @@ class ClockStopped(Event):
     outcome: Literal["met", "cancelled"]
     stopped_at: AwareDatetime
     late: bool = False  # met after it had breached
+    # Working time (on the clock's own calendar) between the stop and the due time: positive
+    # when it stopped early, negative when late; None when not computed (older records).
+    margin_seconds: int | None = None
+    due_at: AwareDatetime | None = None
