@@ -9,6 +9,7 @@ from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
 from .adapters.change_feed import ChangeFeed
+from .adapters.repository import SqlProjection, sql_reading
 from .adapters.tables import outbox, processed_events
 from .config import DashboardSettings
 from .entrypoints import api, page, stream
@@ -25,13 +26,12 @@ def create_app(settings: DashboardSettings) -> FastAPI:
         outbox_table=outbox,  # appends nothing of its own; dead letters still go through it
         processed_table=processed_events,
     )
-    feed = ChangeFeed(
-        settings.database_url, plumbing.sessions, poll_seconds=settings.dashboard_poll_seconds
-    )
+    reading = sql_reading(plumbing.sessions)
+    feed = ChangeFeed(settings.database_url, reading, poll_seconds=settings.dashboard_poll_seconds)
 
     async def startup(app: FastAPI) -> None:
         stream.end_streams_on_exit(feed.close)
-        consumer = plumbing.consumer(DashboardProjection().registry())
+        consumer = plumbing.consumer(DashboardProjection(SqlProjection).registry())
         plumbing.start(plumbing.relay.run(), consumer.run(), feed.run())
 
     async def shutdown(app: FastAPI) -> None:
@@ -46,9 +46,8 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.org = org
-    app.state.sessions = plumbing.sessions
     app.state.jwt_secret = settings.jwt_secret
-    app.state.queries = DashboardQueries(org, plumbing.sessions)
+    app.state.queries = DashboardQueries(org, reading)
     app.state.feed = feed
     app.include_router(api.router)
     app.include_router(stream.router)

@@ -12,11 +12,10 @@ from fastapi.testclient import TestClient
 
 from complaints_shared.runtime import create_service_app
 from dashboard.entrypoints import api, stream
-from dashboard.service_layer import queries as queries_module
 from dashboard.service_layer.queries import DashboardQueries
+from dashboard.testing.fakes import FakeProjection
 
 from .events import T0, assigned, at, received, started
-from .fakes import FakeProjection
 from .org import ORG
 
 SECRET = "a-test-secret-of-at-least-32-bytes"
@@ -28,9 +27,8 @@ async def _nothing(app) -> None:
 
 
 @pytest.fixture
-def client(monkeypatch) -> TestClient:
+def client() -> TestClient:
     store = FakeProjection()
-    monkeypatch.setattr(queries_module, "repository", store.repository())
     store.record(
         "RESTRICTED",
         (received("YN-KM-01", flags=["major_liability"]), T0),
@@ -41,7 +39,7 @@ def client(monkeypatch) -> TestClient:
     app = create_service_app(title="t", description="t", startup=_nothing, shutdown=_nothing)
     app.state.org = ORG
     app.state.jwt_secret = SECRET
-    app.state.queries = DashboardQueries(ORG, store.sessions)
+    app.state.queries = DashboardQueries(ORG, store.reading)
     app.include_router(api.router)
     app.include_router(stream.router)
     return TestClient(app)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from complaints_shared.contracts import complaint_events as c
 from dashboard.domain import live, period
 from dashboard.domain.scope import grouper, resolve_scope, unit_timezones
-from dashboard.domain.summary import Query, summarise
+from dashboard.domain.summary import FigureQuery, summarise
 from dashboard.entrypoints.csv_format import summary_rows
 
 from .events import T0, action, assigned, at, breached, fold, received, started, stopped
@@ -100,7 +100,7 @@ def test_summary_of_a_province():
         started("resolve", "YN-DL", T0, at(130)),
         complaint_id="B",
     )
-    q = Query(
+    q = FigureQuery(
         scope=resolve_scope(ORG, "YN", None),
         first=date(2026, 11, 17),
         last=date(2026, 11, 23),

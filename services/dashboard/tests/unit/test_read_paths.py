@@ -8,12 +8,11 @@ import pytest
 
 from complaints_shared.contracts import complaint_events as c
 from dashboard.domain.scope import resolve_scope
-from dashboard.domain.summary import Query
-from dashboard.service_layer import queries as queries_module
+from dashboard.domain.summary import FigureQuery
 from dashboard.service_layer.queries import DashboardQueries
+from dashboard.testing.fakes import FakeProjection
 
 from .events import T0, action, assigned, at, received, started
-from .fakes import FakeProjection
 from .org import ORG
 
 NOW = at(100)
@@ -21,9 +20,8 @@ DAY = date(2026, 11, 23)  # T0's local day in Shanghai and in Urumqi
 
 
 @pytest.fixture
-def projection(monkeypatch) -> FakeProjection:
+def projection() -> FakeProjection:
     store = FakeProjection()
-    monkeypatch.setattr(queries_module, "repository", store.repository())
     store.record(
         "ORDINARY",
         (received("YN-KM-01"), T0),
@@ -52,11 +50,11 @@ def projection(monkeypatch) -> FakeProjection:
 
 
 def _queries(projection: FakeProjection) -> DashboardQueries:
-    return DashboardQueries(ORG, projection.sessions)
+    return DashboardQueries(ORG, projection.reading)
 
 
-def _query(caller: str, unit: str | None = None) -> Query:
-    return Query(scope=resolve_scope(ORG, caller, unit), first=DAY, last=DAY, now=NOW)
+def _query(caller: str, unit: str | None = None) -> FigureQuery:
+    return FigureQuery(scope=resolve_scope(ORG, caller, unit), first=DAY, last=DAY, now=NOW)
 
 
 SEEN = {

@@ -7,6 +7,7 @@ import json
 
 from dashboard.adapters.change_feed import ChangeFeed
 from dashboard.entrypoints import stream
+from dashboard.testing.fakes import FakeProjection
 
 
 def _parse(message: str) -> tuple[str, str]:
@@ -16,7 +17,7 @@ def _parse(message: str) -> tuple[str, str]:
 
 async def test_a_change_the_scope_does_not_show_sends_nothing(monkeypatch):
     monkeypatch.setattr(stream, "HEARTBEAT_SECONDS", 0.05)
-    feed = ChangeFeed("postgresql://unused/db", None)  # type: ignore[arg-type]
+    feed = ChangeFeed("postgresql://unused/db", FakeProjection().reading)
     scope_version = ["2026-11-23T10:01:00+08:00"]
 
     async def version_of() -> str:
@@ -35,7 +36,7 @@ async def test_a_change_the_scope_does_not_show_sends_nothing(monkeypatch):
 
 async def test_the_last_version_stays_while_the_database_is_away(monkeypatch):
     monkeypatch.setattr(stream, "HEARTBEAT_SECONDS", 0.05)
-    feed = ChangeFeed("postgresql://unused/db", None)  # type: ignore[arg-type]
+    feed = ChangeFeed("postgresql://unused/db", FakeProjection().reading)
 
     async def away() -> str:
         raise ConnectionError("database away")

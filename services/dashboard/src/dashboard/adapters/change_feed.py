@@ -13,29 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import asyncpg
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from complaints_shared.messaging.loops import listening, retry_forever, wait_for_wake
 
-from complaints_shared.db import asyncpg_connect_args
-from complaints_shared.logging import get_logger
-
-from . import repository
+from .repository import Reading
 from .tables import CHANGES_CHANNEL
-
-log = get_logger(__name__)
 
 
 class ChangeFeed:
     def __init__(
         self,
         database_url: str,
-        sessions: async_sessionmaker,
+        reading: Reading,
         *,
         poll_seconds: float = 2.0,
         min_gap: float = 0.2,
     ) -> None:
         self.database_url = database_url
-        self.sessions = sessions
+        self.reading = reading
         self.poll_seconds = poll_seconds
         self.min_gap = min_gap
         self.version = ""
@@ -69,35 +63,17 @@ class ChangeFeed:
             queue.put_nowait(version)
 
     async def run(self) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                await self._listen()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database away: the pages keep their last figures
-                log.warning("change feed interrupted", error=repr(exc), retry_in=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-            else:
-                backoff = 0.2
+        """Until cancelled; while the database is away the pages keep their last figures."""
+        await retry_forever(self._listen, what="change feed")
 
     async def _listen(self) -> None:
-        conn = await asyncpg.connect(**asyncpg_connect_args(self.database_url))
-        try:
-            await conn.add_listener(CHANGES_CHANNEL, lambda *_: self._wake.set())
+        async with listening(self.database_url, CHANGES_CHANNEL, self._wake) as conn:
             notified = True  # after a (re)connect, notifications may have been lost
             while True:
-                async with self.sessions() as session:
-                    version = await repository.version(session)
+                async with self.reading() as reader:
+                    version = await reader.version()
                 if notified or version != self.version:
                     self.publish(version)
                 await asyncio.sleep(self.min_gap)  # coalesce a burst of commits
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-                notified = self._wake.is_set()
-                self._wake.clear()
+                notified = await wait_for_wake(self._wake, self.poll_seconds)
                 await conn.fetchval("SELECT 1")  # notice a dead listening connection
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), timeout=2)

@@ -1,20 +1,98 @@
-"""Reading and writing the dashboard's complaints (with their clock runs and samples)."""
+"""The dashboard's projection store: its complaints (with clock runs and samples) and timelines.
+
+Every SQL query of the dashboard's projection lives here, behind two small interfaces:
+
+- `ProjectionStore`, what the projection handler needs, inside the consumer's transaction;
+- `ProjectionReader`, what the read paths (`DashboardQueries`) and the change feed need.
+
+`SqlProjection` is both, in PostgreSQL, on one session (`sql_reading` opens one to read);
+`dashboard.testing.fakes.FakeProjection` is both, in memory. The two behave alike: the same
+contract tests run against each (services/dashboard/tests/integration/test_store_contract.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, func, not_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, delete, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from complaints_shared.workflow.lifecycle import from_json, to_json
+from complaints_shared.workflow.visibility import Involvement
 
 from ..domain.model import FINAL_STATUSES, ClockRun, Complaint, Sample
 from ..domain.scope import Reach
 from ..domain.timeline import Entry
 from .tables import clock_runs, complaints, samples, timeline_entries
+
+
+@dataclass(frozen=True)
+class Change:
+    """When a complaint last changed (processing time), and who is involved in it."""
+
+    at: datetime
+    involvement: Involvement
+
+
+class ProjectionStore(Protocol):
+    """The projection's writes, all within the transaction that records the event as seen."""
+
+    async def add_entry(
+        self,
+        *,
+        complaint_id: str,
+        event_id: str,
+        type: str,
+        time: datetime,
+        source: str,
+        data: dict[str, Any],
+    ) -> None:
+        """Append a timeline entry; an event already entered (same `event_id`) is skipped."""
+        ...
+
+    async def load(self, complaint_id: str) -> Complaint:
+        """The complaint as projected so far (locked until the transaction ends), or a
+        fresh one."""
+        ...
+
+    async def save(self, complaint: Complaint) -> None:
+        """Store the complaint, its clock runs and its samples; it now changed (`version`)."""
+        ...
+
+
+class ProjectionReader(Protocol):
+    """What the read paths ask: every answer is filtered again by `scope.shows`."""
+
+    async def in_scope(
+        self, reach: Reach | None, received_from: datetime, received_to: datetime
+    ) -> list[Complaint]:
+        """Complaints within `reach` (`scope.reach`; None for all) that are not final or
+        were received in [received_from, received_to)."""
+        ...
+
+    async def one(self, complaint_id: str) -> Complaint | None: ...
+
+    async def entries(self, complaint_id: str) -> list[Entry]:
+        """The complaint's timeline entries, in the order they were added."""
+        ...
+
+    async def version(self) -> str:
+        """Changes whenever the projection changes (wakes the live pages; never sent to them)."""
+        ...
+
+    async def latest_changes(self, reach: Reach | None, *, offset: int, limit: int) -> list[Change]:
+        """The complaints within `reach`, most recently changed first (ties by id)."""
+        ...
+
+
+# Opens a reader for one unit of work: `async with reading() as reader: …`.
+Reading = Callable[[], AbstractAsyncContextManager[ProjectionReader]]
 
 # Copies of the shared state, written for the filters and indexes, never read back.
 _FROM_STATE = (
@@ -35,44 +113,71 @@ _COLUMNS = [
 _RUN_COLUMNS = [c.name for c in clock_runs.columns if c.name != "complaint_id"]
 
 
-async def load(session: AsyncSession, complaint_id: str) -> Complaint:
-    """The complaint as projected so far (locked for this transaction), or a fresh one."""
-    row = (
-        await session.execute(
-            select(complaints).where(complaints.c.complaint_id == complaint_id).with_for_update()
+def sql_reading(sessions: async_sessionmaker[AsyncSession]) -> Reading:
+    """A `Reading` that gives each unit of work a session of its own."""
+
+    @contextlib.asynccontextmanager
+    async def reading() -> AsyncIterator[ProjectionReader]:
+        async with sessions() as session:
+            yield SqlProjection(session)
+
+    return reading
+
+
+class SqlProjection:
+    """`ProjectionStore` and `ProjectionReader` in PostgreSQL, inside the session's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_entry(
+        self,
+        *,
+        complaint_id: str,
+        event_id: str,
+        type: str,
+        time: datetime,
+        source: str,
+        data: dict[str, Any],
+    ) -> None:
+        entry = insert(timeline_entries).values(
+            complaint_id=complaint_id,
+            event_id=event_id,
+            type=type,
+            time=time,
+            source=source,
+            data=data,
         )
-    ).first()
-    if row is None:
-        return Complaint(complaint_id)
-    found = await _attach(session, [_complaint(row)])
-    return found[0]
+        await self.session.execute(entry.on_conflict_do_nothing())
 
+    async def load(self, complaint_id: str) -> Complaint:
+        query = select(complaints).where(complaints.c.complaint_id == complaint_id)
+        row = (await self.session.execute(query.with_for_update())).first()
+        if row is None:
+            return Complaint(complaint_id)
+        return (await self._attach([_complaint(row)]))[0]
 
-async def save(session: AsyncSession, complaint: Complaint) -> None:
-    values = {name: getattr(complaint, name) for name in (*_COLUMNS, *_FROM_STATE)}
-    values["state"] = to_json(complaint.state)
-    early = complaint.early_acceptance
-    values["early_acceptance"] = [early[0], early[1].isoformat()] if early else None
-    values["updated_at"] = func.now()
-    await session.execute(
-        insert(complaints)
-        .values(complaint_id=complaint.complaint_id, **values)
-        .on_conflict_do_update(index_elements=["complaint_id"], set_=values)
-    )
-    cid = complaint.complaint_id
-    await session.execute(delete(clock_runs).where(clock_runs.c.complaint_id == cid))
-    if complaint.runs:
-        await session.execute(
-            insert(clock_runs),
-            [
+    async def save(self, complaint: Complaint) -> None:
+        values: dict[str, Any] = {n: getattr(complaint, n) for n in (*_COLUMNS, *_FROM_STATE)}
+        values["state"] = to_json(complaint.state)
+        early = complaint.early_acceptance
+        values["early_acceptance"] = [early[0], early[1].isoformat()] if early else None
+        values["updated_at"] = func.now()
+        cid = complaint.complaint_id
+        await self.session.execute(
+            insert(complaints)
+            .values(complaint_id=cid, **values)
+            .on_conflict_do_update(index_elements=["complaint_id"], set_=values)
+        )
+        await self.session.execute(delete(clock_runs).where(clock_runs.c.complaint_id == cid))
+        if complaint.runs:
+            runs = [
                 {"complaint_id": cid, **{n: getattr(r, n) for n in _RUN_COLUMNS}}
                 for r in complaint.runs
-            ],
-        )
-    if complaint.samples:
-        await session.execute(
-            insert(samples).on_conflict_do_nothing(),
-            [
+            ]
+            await self.session.execute(insert(clock_runs), runs)
+        if complaint.samples:
+            rows = [
                 {
                     "complaint_id": cid,
                     "measure": s.measure,
@@ -81,35 +186,73 @@ async def save(session: AsyncSession, complaint: Complaint) -> None:
                     "seconds": s.seconds,
                 }
                 for s in complaint.samples
-            ],
+            ]
+            await self.session.execute(insert(samples).on_conflict_do_nothing(), rows)
+
+    async def in_scope(
+        self, reach: Reach | None, received_from: datetime, received_to: datetime
+    ) -> list[Complaint]:
+        c = complaints.c
+        wanted = or_(
+            c.status.not_in(FINAL_STATUSES),
+            and_(c.received_at >= received_from, c.received_at < received_to),
         )
+        query = select(complaints).where(wanted, _within(reach))
+        rows = (await self.session.execute(query)).all()
+        return await self._attach([_complaint(row) for row in rows])
 
+    async def one(self, complaint_id: str) -> Complaint | None:
+        query = select(complaints).where(complaints.c.complaint_id == complaint_id)
+        row = (await self.session.execute(query)).first()
+        return (await self._attach([_complaint(row)]))[0] if row else None
 
-async def add_entry(
-    session: AsyncSession,
-    *,
-    complaint_id: str,
-    event_id: str,
-    type: str,
-    time: datetime,
-    source: str,
-    data: dict,
-) -> None:
-    await session.execute(
-        insert(timeline_entries)
-        .values(
-            complaint_id=complaint_id,
-            event_id=event_id,
-            type=type,
-            time=time,
-            source=source,
-            data=data,
+    async def entries(self, complaint_id: str) -> list[Entry]:
+        query = (
+            select(timeline_entries)
+            .where(timeline_entries.c.complaint_id == complaint_id)
+            .order_by(timeline_entries.c.position)
         )
-        .on_conflict_do_nothing()
-    )
+        rows = (await self.session.execute(query)).all()
+        return [Entry(row.type, row.time, row.data) for row in rows]
+
+    async def version(self) -> str:
+        query = select(func.max(complaints.c.updated_at))
+        latest: datetime | None = (await self.session.execute(query)).scalar()
+        return latest.isoformat() if latest else ""
+
+    async def latest_changes(self, reach: Reach | None, *, offset: int, limit: int) -> list[Change]:
+        c = complaints.c
+        query = (
+            select(c.updated_at, c.units_involved, c.restricted)
+            .where(_within(reach))
+            .order_by(c.updated_at.desc(), c.complaint_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [
+            Change(row[0], Involvement(frozenset(row[1]), row[2]))
+            for row in await self.session.execute(query)
+        ]
+
+    async def _attach(self, found: Sequence[Complaint]) -> list[Complaint]:
+        """The complaints with their clock runs and samples, in a stable order."""
+        by_id = {c.complaint_id: c for c in found}
+        for chunk in _chunks(list(by_id), 5000):
+            query = select(clock_runs).where(clock_runs.c.complaint_id.in_(chunk))
+            for row in await self.session.execute(query):
+                run = ClockRun(**{n: getattr(row, n) for n in _RUN_COLUMNS})
+                by_id[row.complaint_id].runs.append(run)
+            query = select(samples).where(samples.c.complaint_id.in_(chunk))
+            for row in await self.session.execute(query):
+                sample = Sample(row.measure, row.unit, row.at, row.seconds)
+                by_id[row.complaint_id].samples.append(sample)
+        for complaint in by_id.values():
+            complaint.runs.sort(key=lambda r: (r.clock, r.run))
+            complaint.samples.sort(key=lambda s: (s.at, s.measure, s.unit))
+        return list(by_id.values())
 
 
-def _within(reach: Reach | None):
+def _within(reach: Reach | None) -> ColumnElement[bool]:
     """The rows `reach` takes in (every complaint some unit is involved in, for None)."""
     c = complaints.c
     if reach is None:
@@ -123,83 +266,7 @@ def _within(reach: Reach | None):
     return wanted
 
 
-async def in_scope(
-    session: AsyncSession,
-    reach: Reach | None,
-    received_from: datetime,
-    received_to: datetime,
-) -> list[Complaint]:
-    """Complaints within `reach` that are open or were received in [received_from,
-    received_to); the caller still applies `scope.shows`."""
-    c = complaints.c
-    wanted = or_(
-        c.status.not_in(FINAL_STATUSES),
-        and_(c.received_at >= received_from, c.received_at < received_to),
-    )
-    rows = (await session.execute(select(complaints).where(wanted, _within(reach)))).all()
-    return await _attach(session, [_complaint(row) for row in rows])
-
-
-async def one(session: AsyncSession, complaint_id: str) -> Complaint | None:
-    row = (
-        await session.execute(select(complaints).where(complaints.c.complaint_id == complaint_id))
-    ).first()
-    return (await _attach(session, [_complaint(row)]))[0] if row else None
-
-
-async def entries(session: AsyncSession, complaint_id: str) -> list[Entry]:
-    rows = (
-        await session.execute(
-            select(timeline_entries)
-            .where(timeline_entries.c.complaint_id == complaint_id)
-            .order_by(timeline_entries.c.position)
-        )
-    ).all()
-    return [Entry(row.type, row.time, row.data) for row in rows]
-
-
-async def version(session: AsyncSession) -> str:
-    """Changes whenever the projection changes (wakes the live pages; never sent to them)."""
-    latest = (await session.execute(select(func.max(complaints.c.updated_at)))).scalar()
-    return latest.isoformat() if latest else ""
-
-
-async def latest_changes(
-    session: AsyncSession, reach: Reach | None, *, offset: int, limit: int
-) -> list[tuple[datetime, list[str], bool]]:
-    """(updated_at, units involved, restricted) of the complaints within `reach`, the most
-    recently changed first: a scope's version is the first of them the scope shows."""
-    c = complaints.c
-    query = (
-        select(c.updated_at, c.units_involved, c.restricted)
-        .where(_within(reach))
-        .order_by(c.updated_at.desc(), c.complaint_id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return [(row[0], list(row[1]), row[2]) for row in await session.execute(query)]
-
-
-async def _attach(session: AsyncSession, found: Sequence[Complaint]) -> list[Complaint]:
-    by_id = {c.complaint_id: c for c in found}
-    for chunk in _chunks(list(by_id), 5000):
-        for row in await session.execute(
-            select(clock_runs).where(clock_runs.c.complaint_id.in_(chunk))
-        ):
-            by_id[row.complaint_id].runs.append(
-                ClockRun(**{n: getattr(row, n) for n in _RUN_COLUMNS})
-            )
-        for row in await session.execute(select(samples).where(samples.c.complaint_id.in_(chunk))):
-            by_id[row.complaint_id].samples.append(
-                Sample(row.measure, row.unit, row.at, row.seconds)
-            )
-    for complaint in by_id.values():
-        complaint.runs.sort(key=lambda r: (r.clock, r.run))
-        complaint.samples.sort(key=lambda s: (s.at, s.measure, s.unit))
-    return list(by_id.values())
-
-
-def _complaint(row) -> Complaint:
+def _complaint(row: Row[Any]) -> Complaint:
     values = {name: getattr(row, name) for name in _COLUMNS}
     early = values.pop("early_acceptance")
     complaint = Complaint(row.complaint_id, from_json(row.state), **values)
@@ -208,6 +275,6 @@ def _complaint(row) -> Complaint:
     return complaint
 
 
-def _chunks(items: list[str], size: int):
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -5,7 +5,8 @@ docs/workflow.md), which alone decides the status, the owner, the units involved
 the case is restricted; this module adds the dashboard's own figures: the customer (masked),
 clock runs, and the measured durations.
 
-Event time drives everything: `at` is the envelope's time (when it happened in the business).
+Event time drives everything (docs/architecture.md#event-time-drives-the-business): `at` is
+the envelope's time (when it happened in the business).
 Only the event contracts are relied on; clock names are data, so clocks the SLA monitor adds
 later show up without a change here.
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from .model import Complaint
 from .stats import OnTime, days, durations, local_day
@@ -21,11 +22,7 @@ def cohort(
     complaints: Iterable[Complaint], first: date, last: date, zone: Callable[[str | None], str]
 ) -> list[Complaint]:
     """The registered complaints received on a local day from `first` to `last`."""
-    return [
-        c
-        for c in complaints
-        if c.registered and first <= received_day(c, zone) <= last  # type: ignore[arg-type]
-    ]
+    return [c for c in complaints if c.registered and first <= received_day(c, zone) <= last]
 
 
 def received_day(complaint: Complaint, zone: Callable[[str | None], str]) -> date:
@@ -62,7 +59,10 @@ def seconds_by(
     return table
 
 
-def durations_of(table: dict[str, list[int]]) -> tuple[dict[str, dict], dict]:
+def durations_of(
+    table: dict[str, list[int]],
+) -> tuple[dict[str, dict[str, float | None]], dict[str, float | None]]:
+    """({key: count, median and p90 seconds}, the same over every key)."""
     rows = {key: durations(values).as_dict() for key, values in table.items()}
     total = durations([v for values in table.values() for v in values]).as_dict()
     return rows, total
@@ -75,7 +75,7 @@ def classification(complaints: Iterable[Complaint]) -> dict[str, int]:
     return counts
 
 
-def satisfaction(complaints: Iterable[Complaint]) -> dict:
+def satisfaction(complaints: Iterable[Complaint]) -> dict[str, Any]:
     scores = [c.satisfaction for c in complaints if c.satisfaction is not None]
     return {
         "count": len(scores),

@@ -2,7 +2,7 @@
 
 - A caller reads the figures of its own unit, or of a unit below it that it names; never of a
   unit above or beside it (`ScopeRefused`).
-- A scope shows what its unit sees by the shared rule (docs/workflow.md "Who sees what",
+- A scope shows what its unit sees by the shared rule (docs/workflow.md#who-sees-what,
   `complaints_shared.workflow.visibility`): the complaints involving a unit of its subtree,
   restricted ones included; HQ everything; a province's supervision line and customer-service
   department also every unrestricted complaint of their province. The caller is at or above
@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -78,7 +79,7 @@ def reach(org: Organisation, sight: Sight) -> Reach | None:
     return Reach(sight.units, frozenset().union(*provinces))
 
 
-def grouper(org: Organisation, root: str):
+def grouper(org: Organisation, root: str) -> Callable[[str], str]:
     """`group(unit)`: the unit of the level below `root` that `unit` lies under.
 
     The root groups as itself; a unit outside the subtree (a complaint of the scope escalated
@@ -103,7 +104,7 @@ def is_outside(org: Organisation, root: str, unit: str) -> bool:
     return unit not in org or not org.is_self_or_above(root, unit)
 
 
-def unit_timezones(org: Organisation):
+def unit_timezones(org: Organisation) -> Callable[[str | None], str]:
     """`zone(unit)`: the unit's time zone name (the shared rule), remembered per unit."""
 
     @cache

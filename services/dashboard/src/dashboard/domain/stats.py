@@ -28,7 +28,7 @@ class Durations:
     median_seconds: float | None
     p90_seconds: float | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, float | None]:
         return {
             "count": self.count,
             "median_seconds": self.median_seconds,
@@ -62,7 +62,7 @@ class OnTime:
             return OnTime(self.on_time, self.late + 1)
         return self
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, float | None]:
         return {"on_time": self.on_time, "late": self.late, "rate": self.rate}
 
 

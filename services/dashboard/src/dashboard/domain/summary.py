@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from complaints_shared.contracts.complaint_events import Channel
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.local_time import local_to
 
 from . import live, period
-from .model import Complaint
+from .model import ClockRun, Complaint
 from .scope import Scope, grouper, is_outside, label, unit_timezones
 
 CHANNELS = typing.get_args(Channel)
 
 
 @dataclass(frozen=True)
-class Query:
+class FigureQuery:
+    """What a page asks for: the figures of `scope` for the local days `first`..`last`,
+    observed at `now`."""
+
     scope: Scope
     first: date
     last: date
@@ -27,86 +32,123 @@ class Query:
     at_risk_limit: int = 50
 
 
-def summarise(org: Organisation, complaints: list[Complaint], q: Query) -> dict:
+Row = dict[str, Any]
+Table = Mapping[str, Mapping[str, Any]]  # {row key: {column: value}}
+Group = Callable[[str], str]
+
+
+def summarise(org: Organisation, complaints: list[Complaint], q: FigureQuery) -> Row:
     """`complaints` are those the scope shows (`scope.shows`), open or received lately.
 
     Times are in the local offset of the scope's unit, or of the receiving unit for a row
     about one complaint."""
     group = grouper(org, q.scope.groups_under)
     zone = unit_timezones(org)
-    order = {unit: n for n, unit in enumerate(org.units)}
-    lines = {line: n for n, line in enumerate(org.spec.business_lines)}
-    channels = {channel: n for n, channel in enumerate(CHANNELS)}
-
-    def unit_rows(table: dict[str, dict]) -> list[dict]:
-        keys = sorted(table, key=lambda k: (order.get(k, len(order)), k))
-        return [{**_unit(org, q.scope.groups_under, key), **table[key]} for key in keys]
-
-    def plain_rows(table: dict[str, dict], rank: dict[str, int]) -> list[dict]:
-        keys = sorted(table, key=lambda k: (rank.get(k, len(rank)), k))
-        return [{"key": key, **table[key]} for key in keys]
-
+    rows = _Rows(org, q.scope.groups_under)
     open_ = [c for c in complaints if c.open]
-    by = {
-        "unit": lambda c: group(c.responsible_unit or ""),
-        "line": lambda c: c.business_line,
-        "channel": lambda c: c.channel,
-    }
     received = period.cohort(complaints, q.first, q.last, zone)
-    clocks = period.clock_names(received)
-    on_time = period.on_time_by(received, group)
-    day_list, series = period.received_series(received, q.first, q.last, zone, group)
-    durations = {}
-    for measure in period.MEASURES:
-        rows, total = period.durations_of(period.seconds_by(received, measure, group))
-        durations[measure] = {"rows": unit_rows(rows), "total": total}
     return {
         "scope": {**_unit(org, q.scope.root, q.scope.root), "timezone": zone(q.scope.root)},
         "caller": q.scope.caller,
         "generated_at": local_to(org, q.scope.root, q.now).isoformat(),
         "period": {"from": q.first.isoformat(), "to": q.last.isoformat()},
-        "live": {
-            "due_within_seconds": int(q.soon.total_seconds()),
-            "totals": live.totals(open_, q.now, q.soon),
-            "by_unit": unit_rows(live.count_by(open_, by["unit"], q.now, q.soon)),
-            "by_line": plain_rows(live.count_by(open_, by["line"], q.now, q.soon), lines),
-            "by_channel": plain_rows(live.count_by(open_, by["channel"], q.now, q.soon), channels),
-        },
+        "live": _live(rows, open_, group, q),
         "at_risk": [
             _at_risk_row(org, complaint, run, state, q.now)
             for complaint, run, state in live.at_risk(open_, q.now, q.at_risk_limit)
         ],
-        "received": {
-            "total": len(received),
-            "days": [day.isoformat() for day in day_list],
-            "series": unit_rows({key: {"counts": counts} for key, counts in series.items()}),
-            "by_unit": unit_rows(
-                {
-                    unit: {"kind": org.unit(unit).kind if unit in org else None, "count": n}
-                    for unit, n in period.received_by_unit(received).items()
-                }
-            ),
-        },
-        "on_time": {
-            "clocks": clocks,
-            "rows": unit_rows(
-                {
-                    key: {"clocks": {name: value.as_dict() for name, value in row.items()}}
-                    for key, row in on_time.items()
-                }
-            ),
-        },
-        "durations": durations,
+        "received": _received(rows, received, group, zone, q),
+        "on_time": _on_time(rows, received, group),
+        "durations": _durations(rows, received, group),
         "classification": period.classification(received),
         "satisfaction": period.satisfaction(received),
     }
 
 
-def _unit(org: Organisation, root: str, unit: str) -> dict:
+class _Rows:
+    """Tables as ordered rows: units in the organisation's order, other keys by `rank`."""
+
+    def __init__(self, org: Organisation, groups_under: str) -> None:
+        self.org = org
+        self.groups_under = groups_under
+        self.order = {unit: n for n, unit in enumerate(org.units)}
+
+    def units(self, table: Table) -> list[Row]:
+        order = self.order
+        keys = sorted(table, key=lambda k: (order.get(k, len(order)), k))
+        return [{**_unit(self.org, self.groups_under, key), **table[key]} for key in keys]
+
+    def plain(self, table: Table, rank: dict[str, int]) -> list[Row]:
+        keys = sorted(table, key=lambda k: (rank.get(k, len(rank)), k))
+        return [{"key": key, **table[key]} for key in keys]
+
+
+def _live(rows: _Rows, open_: list[Complaint], group: Group, q: FigureQuery) -> Row:
+    lines = {line: n for n, line in enumerate(rows.org.spec.business_lines)}
+    channels = {channel: n for n, channel in enumerate(CHANNELS)}
+    by_unit = live.count_by(open_, lambda c: group(c.responsible_unit or ""), q.now, q.soon)
+    by_line = live.count_by(open_, lambda c: c.business_line, q.now, q.soon)
+    by_channel = live.count_by(open_, lambda c: c.channel, q.now, q.soon)
+    return {
+        "due_within_seconds": int(q.soon.total_seconds()),
+        "totals": live.totals(open_, q.now, q.soon),
+        "by_unit": rows.units(by_unit),
+        "by_line": rows.plain(by_line, lines),
+        "by_channel": rows.plain(by_channel, channels),
+    }
+
+
+def _received(
+    rows: _Rows,
+    received: list[Complaint],
+    group: Group,
+    zone: Callable[[str | None], str],
+    q: FigureQuery,
+) -> Row:
+    org = rows.org
+    day_list, series = period.received_series(received, q.first, q.last, zone, group)
+    return {
+        "total": len(received),
+        "days": [day.isoformat() for day in day_list],
+        "series": rows.units({key: {"counts": counts} for key, counts in series.items()}),
+        "by_unit": rows.units(
+            {
+                unit: {"kind": org.unit(unit).kind if unit in org else None, "count": n}
+                for unit, n in period.received_by_unit(received).items()
+            }
+        ),
+    }
+
+
+def _on_time(rows: _Rows, received: list[Complaint], group: Group) -> Row:
+    table = period.on_time_by(received, group)
+    return {
+        "clocks": period.clock_names(received),
+        "rows": rows.units(
+            {
+                key: {"clocks": {name: value.as_dict() for name, value in row.items()}}
+                for key, row in table.items()
+            }
+        ),
+    }
+
+
+def _durations(rows: _Rows, received: list[Complaint], group: Group) -> Row:
+    durations: Row = {}
+    for measure in period.MEASURES:
+        table, total = period.durations_of(period.seconds_by(received, measure, group))
+        durations[measure] = {"rows": rows.units(table), "total": total}
+    return durations
+
+
+def _unit(org: Organisation, root: str, unit: str) -> Row:
     return {"key": unit, "label": label(org, unit), "outside": is_outside(org, root, unit)}
 
 
-def _at_risk_row(org: Organisation, complaint: Complaint, run, state: str, now: datetime) -> dict:
+def _at_risk_row(
+    org: Organisation, complaint: Complaint, run: ClockRun, state: str, now: datetime
+) -> Row:
+    assert run.due_at is not None  # `live.at_risk` lists only runs with a due time
     return {
         "complaint_id": complaint.complaint_id,
         "clock": run.clock,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -81,7 +81,7 @@ async def export(q: Figures, queries: Queries):
 
 
 @router.get("/complaints/{complaint_id}/timeline")
-async def timeline(complaint_id: str, scope: CallerScope, queries: Queries) -> dict:
+async def timeline(complaint_id: str, scope: CallerScope, queries: Queries) -> dict[str, Any]:
     """Every event (public fields only), the hand-offs, and how long each owner held it; 404
     when the complaint is unknown or the caller may not see it."""
     found = None
@@ -93,7 +93,7 @@ async def timeline(complaint_id: str, scope: CallerScope, queries: Queries) -> d
 
 
 @router.get("/scopes")
-async def scopes(caller: Caller, org: Org) -> dict:
+async def scopes(caller: Caller, org: Org) -> dict[str, Any]:
     """The units the caller may narrow the dashboard to: its own and every one below it."""
     scope_for(org, caller, None)
     order = {unit: n for n, unit in enumerate(org.units)}

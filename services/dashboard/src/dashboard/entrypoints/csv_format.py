@@ -10,9 +10,12 @@ from typing import Any
 from fastapi.responses import Response
 
 SUMMARY_COLUMNS = ("section", "dimension", "key", "label", "metric", "value")
+Row = dict[str, Any]
 
 
-def csv_response(rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...], name: str):
+def csv_response(
+    rows: list[dict[str, Any]], columns: list[str] | tuple[str, ...], name: str
+) -> Response:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
@@ -37,7 +40,7 @@ def summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _summary_rows(s: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    def row(section, dimension, key, label, metric, value):
+    def row(section: str, dimension: str, key: str, label: str, metric: str, value: Any) -> Row:
         return dict(
             zip(SUMMARY_COLUMNS, (section, dimension, key, label, metric, value), strict=True)
         )

@@ -15,7 +15,7 @@ from complaints_shared.workflow.hierarchy import timezone_of
 
 from ..domain.scope import Scope, ScopeRefused, resolve_scope
 from ..domain.stats import local_day
-from ..domain.summary import Query as FigureQuery
+from ..domain.summary import FigureQuery
 from ..service_layer.queries import DashboardQueries
 
 DEFAULT_DAYS = 30

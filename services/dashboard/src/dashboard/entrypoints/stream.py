@@ -17,7 +17,8 @@ import json
 import signal
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from types import FrameType
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -100,7 +101,7 @@ def end_streams_on_exit(close: Callable[[], None]) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous = signal.getsignal(signum)
 
-        def handler(sig, frame, previous=previous) -> None:
+        def handler(sig: int, frame: FrameType | None, previous: Any = previous) -> None:
             with contextlib.suppress(RuntimeError):  # the loop is already closed
                 loop.call_soon_threadsafe(close)
             if callable(previous):

@@ -6,25 +6,33 @@ changes nothing. The dashboard appends nothing to the log: it only reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.messaging.consumer import Handler
 
-from ..adapters import repository
+from ..adapters.repository import ProjectionStore, SqlProjection
 from ..domain.fold import apply
 from ..domain.timeline import public_data
 
+# The store to write through, on the consumer's session (a fake ignores the session).
+Stores = Callable[[AsyncSession], ProjectionStore]
+
 
 class DashboardProjection:
-    def registry(self) -> dict[type, Handler]:
+    def __init__(self, stores: Stores = SqlProjection) -> None:
+        self.stores = stores
+
+    def registry(self) -> dict[type[Event], Handler]:
         return {Event: self.project}
 
     async def project(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
         """Apply one event (already de-duplicated by the inbox) to the projection."""
-        await repository.add_entry(
-            session,
+        store = self.stores(session)
+        await store.add_entry(
             complaint_id=envelope.subject,
             event_id=envelope.id,
             type=event.NAME,
@@ -32,5 +40,5 @@ class DashboardProjection:
             source=envelope.source,
             data=public_data(event.model_dump(mode="json")),
         )
-        complaint = await repository.load(session, envelope.subject)
-        await repository.save(session, apply(complaint, event, envelope.time))
+        complaint = await store.load(envelope.subject)
+        await store.save(apply(complaint, event, envelope.time))

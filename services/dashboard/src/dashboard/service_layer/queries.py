@@ -8,23 +8,23 @@ complaint's receiving unit for what is about one complaint.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from typing import Any
-
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from typing import Any, NamedTuple
 
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.lifecycle import stays
 from complaints_shared.workflow.local_time import local_to
-from complaints_shared.workflow.visibility import Involvement, Sight, sight_of
+from complaints_shared.workflow.visibility import sight_of
 
-from ..adapters import repository
+from ..adapters.repository import Reading
 from ..domain import live, period
 from ..domain.model import Complaint
 from ..domain.scope import Scope, grouper, label, reach, shows, unit_timezones
 from ..domain.stats import day_bounds
-from ..domain.summary import Query, summarise
+from ..domain.summary import FigureQuery, summarise
 from ..domain.timeline import handoffs
 
 # Local days start up to 14 hours before and 12 after UTC's: load a little more, then filter
@@ -34,28 +34,28 @@ _VERSION_PAGE = 100
 
 
 class DashboardQueries:
-    def __init__(self, org: Organisation, sessions: async_sessionmaker) -> None:
+    def __init__(self, org: Organisation, reading: Reading) -> None:
         self.org = org
-        self.sessions = sessions
+        self.reading = reading
         self.zone = unit_timezones(org)
 
     async def visible(self, scope: Scope, first: date, last: date) -> list[Complaint]:
         start, end = day_bounds(first, last, self.zone(scope.root))
-        async with self.sessions() as session:
-            found = await repository.in_scope(
-                session, reach(self.org, scope.sight), start - _SLACK, end + _SLACK
+        async with self.reading() as reader:
+            found = await reader.in_scope(
+                reach(self.org, scope.sight), start - _SLACK, end + _SLACK
             )
         return [c for c in found if shows(self.org, scope.sight, c.involvement)]
 
-    async def summary(self, q: Query) -> dict[str, Any]:
+    async def summary(self, q: FigureQuery) -> dict[str, Any]:
         return summarise(self.org, await self.visible(q.scope, q.first, q.last), q)
 
     async def complaint_list(
-        self, q: Query, state: str, dimension: str | None, key: str | None
+        self, q: FigureQuery, state: str, dimension: str | None, key: str | None
     ) -> list[dict[str, Any]]:
         """The open complaints behind one live count, soonest due first."""
         group = grouper(self.org, q.scope.groups_under)
-        keys = {
+        keys: dict[str, Callable[[Complaint], str | None]] = {
             "unit": lambda c: group(c.responsible_unit or ""),
             "line": lambda c: c.business_line,
             "channel": lambda c: c.channel,
@@ -70,11 +70,11 @@ class DashboardQueries:
 
         def soonest(c: Complaint) -> tuple[datetime, str]:
             upcoming = _next_due(c)
-            return (upcoming.due_at if upcoming else far, c.complaint_id)  # type: ignore[return-value]
+            return (upcoming.at if upcoming else far, c.complaint_id)
 
         return [self.row(c, q) for c in sorted(found, key=soonest)]
 
-    async def export(self, q: Query) -> list[dict[str, Any]]:
+    async def export(self, q: FigureQuery) -> list[dict[str, Any]]:
         """One row per complaint received in the period: the facts the figures are made of."""
         received = period.cohort(
             await self.visible(q.scope, q.first, q.last), q.first, q.last, self.zone
@@ -82,11 +82,11 @@ class DashboardQueries:
         received.sort(key=lambda c: (c.received_at, c.complaint_id))
         return [self.row(c, q) for c in received]
 
-    def row(self, c: Complaint, q: Query) -> dict[str, Any]:
+    def row(self, c: Complaint, q: FigureQuery) -> dict[str, Any]:
         upcoming = _next_due(c)
         local = local_to(self.org, c.receiving_unit, c.received_at)
         seconds = {s.measure: s.seconds for s in c.samples}
-        due = local_to(self.org, c.receiving_unit, upcoming.due_at) if upcoming else None
+        due = local_to(self.org, c.receiving_unit, upcoming.at) if upcoming else None
         return {
             "complaint_id": c.complaint_id,
             "received_at": local.isoformat(),
@@ -110,15 +110,17 @@ class DashboardQueries:
             "resolve_seconds": seconds.get("resolve"),
         }
 
-    async def timeline(self, caller: str, complaint_id: str, now: datetime) -> dict | None:
+    async def timeline(
+        self, caller: str, complaint_id: str, now: datetime
+    ) -> dict[str, Any] | None:
         """The hand-off timeline, or None when the complaint is unknown or the caller may not
         see it (the two are not told apart)."""
-        async with self.sessions() as session:
-            complaint = await repository.one(session, complaint_id)
+        async with self.reading() as reader:
+            complaint = await reader.one(complaint_id)
             sight = sight_of(self.org, caller)
             if complaint is None or not shows(self.org, sight, complaint.involvement):
                 return None
-            entries = await repository.entries(session, complaint_id)
+            entries = await reader.entries(complaint_id)
         found = {
             "complaint_id": complaint_id,
             "complaint": {
@@ -145,25 +147,27 @@ class DashboardQueries:
 
     async def version(self, scope: Scope) -> str:
         """When a complaint the scope shows last changed, in the scope's local offset ("" for
-        none): a live page re-fetches when it moves, and a change it may not see moves nothing."""
+        none): a live page re-fetches when it moves, and a change it may not see moves nothing.
+
+        The store narrows by `reach`; `shows` decides, a page of recent changes at a time."""
         within = reach(self.org, scope.sight)
-        offset = 0
-        async with self.sessions() as session:
-            while True:
-                page = await repository.latest_changes(
-                    session, within, offset=offset, limit=_VERSION_PAGE
-                )
-                for changed, involved, restricted in page:
-                    if self._shows(scope.sight, involved, restricted):
-                        return local_to(self.org, scope.root, changed).isoformat()
+        async with self.reading() as reader:
+            for offset in itertools.count(0, _VERSION_PAGE):
+                page = await reader.latest_changes(within, offset=offset, limit=_VERSION_PAGE)
+                for change in page:
+                    if shows(self.org, scope.sight, change.involvement):
+                        return local_to(self.org, scope.root, change.at).isoformat()
                 if len(page) < _VERSION_PAGE:
-                    return ""
-                offset += _VERSION_PAGE
-
-    def _shows(self, sight: Sight, involved: list[str], restricted: bool) -> bool:
-        return shows(self.org, sight, Involvement(frozenset(involved), restricted))
+                    break
+        return ""
 
 
-def _next_due(c: Complaint):
-    active = [r for r in c.runs if r.active and r.due_at is not None]
-    return min(active, key=lambda r: r.due_at, default=None)
+class _Due(NamedTuple):
+    clock: str
+    at: datetime
+
+
+def _next_due(c: Complaint) -> _Due | None:
+    """The complaint's active clock that falls due first, and when."""
+    due = [_Due(r.clock, r.due_at) for r in c.runs if r.active and r.due_at is not None]
+    return min(due, key=lambda d: d.at, default=None)

@@ -1,0 +1,150 @@
+"""`FakeProjection`: the dashboard's `ProjectionStore` and `ProjectionReader` in memory.
+
+It behaves as `SqlProjection` does (the same contract tests run against both), so handlers
+and read paths can be tested without PostgreSQL:
+
+    store = FakeProjection()
+    DashboardProjection(store.stores)        # the handler, writing to it
+    DashboardQueries(org, store.reading)     # the read paths, reading from it
+    ChangeFeed(url, store.reading)           # the change feed's version
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import AsyncIterator, Callable
+from copy import deepcopy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from complaints_shared.contracts.base import Event
+
+from ..adapters.repository import Change, ProjectionReader
+from ..domain.fold import apply
+from ..domain.model import FINAL_STATUSES, Complaint
+from ..domain.scope import Reach
+from ..domain.timeline import Entry, public_data
+
+
+def ticking_clock(start: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> Callable[[], datetime]:
+    """A clock that moves a microsecond at each reading, as commits follow one another."""
+    ticks = itertools.count()
+    return lambda: start + timedelta(microseconds=next(ticks))
+
+
+class FakeProjection:
+    """Complaints with their timeline entries, and when each last changed (`updated`)."""
+
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.clock = clock or ticking_clock()
+        self.complaints: dict[str, Complaint] = {}
+        self.timelines: dict[str, list[Entry]] = {}
+        self.event_ids: set[str] = set()
+        self.updated: dict[str, datetime] = {}
+
+    # -- wiring ---------------------------------------------------------------------------
+    def stores(self, session: object = None) -> FakeProjection:
+        """For `DashboardProjection`: the store on the consumer's session (ignored here)."""
+        return self
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[ProjectionReader]:
+        """For `DashboardQueries` and `ChangeFeed`: a reader for one unit of work."""
+        yield self
+
+    def record(
+        self, complaint_id: str, *steps: tuple[Event, datetime], updated: datetime
+    ) -> Complaint:
+        """Fold (event, event time) pairs into the complaint as the projection does, and say
+        when it last changed: a shortcut for read-path tests."""
+        complaint = self.complaints.get(complaint_id, Complaint(complaint_id))
+        for event, when in steps:
+            complaint = apply(complaint, event, when)
+            data = public_data(event.model_dump(mode="json"))
+            self.timelines.setdefault(complaint_id, []).append(Entry(event.NAME, when, data))
+        self.complaints[complaint_id] = complaint
+        self.updated[complaint_id] = updated
+        return complaint
+
+    # -- ProjectionStore ------------------------------------------------------------------
+    async def add_entry(
+        self,
+        *,
+        complaint_id: str,
+        event_id: str,
+        type: str,
+        time: datetime,
+        source: str,
+        data: dict[str, Any],
+    ) -> None:
+        if event_id in self.event_ids:
+            return
+        self.event_ids.add(event_id)
+        self.timelines.setdefault(complaint_id, []).append(Entry(type, time, deepcopy(data)))
+
+    async def load(self, complaint_id: str) -> Complaint:
+        found = self.complaints.get(complaint_id)
+        return _sorted(deepcopy(found)) if found else Complaint(complaint_id)
+
+    async def save(self, complaint: Complaint) -> None:
+        saved = deepcopy(complaint)
+        before = self.complaints.get(complaint.complaint_id)
+        if before is not None:  # a sample once measured stays, as the table's key says
+            kept = {(s.measure, s.unit) for s in before.samples}
+            saved.samples = before.samples + [
+                s for s in saved.samples if (s.measure, s.unit) not in kept
+            ]
+        self.complaints[complaint.complaint_id] = saved
+        self.updated[complaint.complaint_id] = self.clock()
+
+    # -- ProjectionReader -----------------------------------------------------------------
+    async def in_scope(
+        self, reach: Reach | None, received_from: datetime, received_to: datetime
+    ) -> list[Complaint]:
+        def recent(c: Complaint) -> bool:
+            return c.received_at is not None and received_from <= c.received_at < received_to
+
+        return [
+            _sorted(deepcopy(c))
+            for c in self.complaints.values()
+            if _within(reach, c) and (c.status not in FINAL_STATUSES or recent(c))
+        ]
+
+    async def one(self, complaint_id: str) -> Complaint | None:
+        found = self.complaints.get(complaint_id)
+        return _sorted(deepcopy(found)) if found else None
+
+    async def entries(self, complaint_id: str) -> list[Entry]:
+        return list(self.timelines.get(complaint_id, []))
+
+    async def version(self) -> str:
+        return max(self.updated.values()).isoformat() if self.updated else ""
+
+    async def latest_changes(self, reach: Reach | None, *, offset: int, limit: int) -> list[Change]:
+        found = sorted(
+            (c for c in self.complaints.values() if _within(reach, c)),
+            key=lambda c: c.complaint_id,
+        )
+        found.sort(key=lambda c: self.updated[c.complaint_id], reverse=True)  # stable
+        return [
+            Change(self.updated[c.complaint_id], c.involvement)
+            for c in found[offset : offset + limit]
+        ]
+
+
+def _within(reach: Reach | None, c: Complaint) -> bool:
+    """`SqlProjection`'s selection by reach, in Python."""
+    involved = set(c.units_involved)
+    if reach is None:
+        return bool(involved)
+    return bool(reach.units & involved) or (
+        not c.restricted and bool(reach.unrestricted & involved)
+    )
+
+
+def _sorted(c: Complaint) -> Complaint:
+    """Runs and samples in the order the SQL store reads them back."""
+    c.runs.sort(key=lambda r: (r.clock, r.run))
+    c.samples.sort(key=lambda s: (s.at, s.measure, s.unit))
+    return c

@@ -1,0 +1,241 @@
+"""One contract for the projection store: the same cases against `FakeProjection` (in memory,
+part of the unit suite) and `SqlProjection` (real PostgreSQL, marked integration).
+
+Each `async with backend.transaction()` is one committed transaction, as the consumer runs one
+per event; reads go through `reading()` as the read paths do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from complaints_shared.contracts import complaint_events as c
+from complaints_shared.workflow.visibility import Involvement
+from dashboard.adapters.repository import (
+    ProjectionReader,
+    ProjectionStore,
+    SqlProjection,
+    sql_reading,
+)
+from dashboard.domain.model import Complaint, Sample
+from dashboard.domain.scope import Reach
+from dashboard.testing.fakes import FakeProjection
+
+from ..unit.events import T0, action, assigned, at, breached, fold, received, started, stopped
+
+
+class Backend(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[ProjectionStore]: ...
+
+    def reading(self) -> AbstractAsyncContextManager[ProjectionReader]: ...
+
+
+@dataclass
+class FakeBackend:
+    fake: FakeProjection
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[ProjectionStore]:
+        yield self.fake
+
+    def reading(self) -> AbstractAsyncContextManager[ProjectionReader]:
+        return self.fake.reading()
+
+
+@dataclass
+class SqlBackend:
+    sessions: async_sessionmaker[AsyncSession]
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[ProjectionStore]:
+        async with self.sessions.begin() as session:
+            yield SqlProjection(session)
+
+    def reading(self) -> AbstractAsyncContextManager[ProjectionReader]:
+        return sql_reading(self.sessions)()
+
+
+@pytest.fixture(params=["fake", pytest.param("postgres", marks=pytest.mark.integration)])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "fake":
+        return FakeBackend(FakeProjection())
+    return SqlBackend(request.getfixturevalue("sessions"))
+
+
+async def _save(backend: Backend, *complaints: Complaint) -> None:
+    for complaint in complaints:
+        async with backend.transaction() as store:
+            await store.save(complaint)
+
+
+def _as_read(complaint: Complaint) -> Complaint:
+    """The complaint as a store gives it back: runs by clock and run, samples by time."""
+    complaint.runs.sort(key=lambda r: (r.clock, r.run))
+    complaint.samples.sort(key=lambda s: (s.at, s.measure, s.unit))
+    return complaint
+
+
+def _handled(cid: str = "C1", unit: str = "YN-KM-01", **received_as: Any) -> Complaint:
+    """Received, assigned, signed for, two clocks (one breached and met late), resolved,
+    classified and visited: every column and both child tables have something in them."""
+    return fold(
+        (received(unit, **received_as), T0),
+        (assigned(unit), at(1)),
+        (started("transfer", unit, at(1), at(30)), at(1)),
+        (started("start", unit, at(1), at(20)), at(1)),
+        (action(c.ComplaintAccepted, unit, at(25)), at(25)),
+        (breached("start", unit, at(20)), at(20)),
+        (stopped("start", unit, at(25), late=True), at(25)),
+        (action(c.Resolved, unit, at(40), reply="done"), at(40)),
+        (action(c.Classified, unit, at(41), classification="valid"), at(41)),
+        (action(c.ReturnVisitRecorded, unit, at(50), satisfaction=4), at(50)),
+        complaint_id=cid,
+    )
+
+
+async def test_an_unknown_complaint_loads_fresh_and_reads_as_none(backend: Backend):
+    async with backend.transaction() as store:
+        assert await store.load("NEW") == Complaint("NEW")
+    async with backend.reading() as reader:
+        assert await reader.one("NEW") is None
+        assert await reader.entries("NEW") == []
+
+
+async def test_a_saved_complaint_reads_back_whole(backend: Backend):
+    complaint = _handled()
+    await _save(backend, complaint)
+    async with backend.transaction() as store:
+        assert await store.load("C1") == _as_read(complaint)
+    async with backend.reading() as reader:
+        assert await reader.one("C1") == _as_read(complaint)
+
+
+async def test_a_sign_for_ahead_of_the_assignment_is_kept(backend: Backend):
+    complaint = fold(
+        (received("YN-KM-01"), T0), (action(c.ComplaintAccepted, "YN-KM-01", at(3)), at(3))
+    )
+    assert complaint.early_acceptance == ("YN-KM-01", at(3))
+    await _save(backend, complaint)
+    async with backend.transaction() as store:
+        assert (await store.load("C1")).early_acceptance == ("YN-KM-01", at(3))
+
+
+async def test_saving_again_replaces_runs_and_keeps_measured_samples(backend: Backend):
+    await _save(backend, _handled())
+    later = _handled()
+    later.runs = later.runs[:1]
+    first_sample = later.samples[0]
+    later.samples = [first_sample, Sample("resolve", "elsewhere", at(9), 1)]
+    await _save(backend, later)
+    async with backend.reading() as reader:
+        found = await reader.one("C1")
+    assert found is not None
+    assert found.runs == later.runs
+    assert len(found.samples) == 3  # both earlier samples stay, the new one joins them
+    assert {(s.measure, s.unit) for s in found.samples} == {
+        ("start", "YN-KM-01"),
+        ("resolve", "YN-KM-01"),
+        ("resolve", "elsewhere"),
+    }
+
+
+async def test_timeline_entries_keep_their_order_and_an_event_enters_once(backend: Backend):
+    for n, event_id in enumerate(("e1", "e2", "e1", "e3")):
+        async with backend.transaction() as store:
+            await store.add_entry(
+                complaint_id="C1",
+                event_id=event_id,
+                type=f"complaint.step_{n}",
+                time=at(n),
+                source="/tests",
+                data={"unit": "YN-KM-01", "n": n},
+            )
+    async with backend.reading() as reader:
+        entries = await reader.entries("C1")
+        assert await reader.entries("C2") == []
+    assert [(e.type, e.time, e.data["n"]) for e in entries] == [
+        ("complaint.step_0", at(0), 0),
+        ("complaint.step_1", at(1), 1),
+        ("complaint.step_3", at(3), 3),
+    ]
+
+
+def _scoped() -> list[Complaint]:
+    """Open in YN-KM-01; resolved last year; restricted; in XJ; a stub nobody is involved in."""
+    old = T0 - timedelta(days=365)
+    closed = fold(
+        (received("YN-KM-01", when=old), old),
+        (assigned("YN-KM-01"), old),
+        (action(c.Resolved, "YN-KM-01", old, reply="done"), old),
+        complaint_id="OLD",
+    )
+    restricted = fold(
+        (received("YN-KM-02", flags=["major_liability"]), T0),
+        (assigned("YN-KM-02", restricted=True), T0),
+        complaint_id="RESTRICTED",
+    )
+    xj = fold((received("XJ-KM-01"), T0), (assigned("XJ-KM-01"), T0), complaint_id="XJ")
+    opened = fold((received("YN-KM-01"), T0), complaint_id="OPEN")
+    stub = fold(
+        (action(c.Classified, "YN-KM-01", T0, classification="valid"), T0), complaint_id="STUB"
+    )
+    return [_handled("RECENT"), closed, restricted, xj, stub, opened]
+
+
+async def test_in_scope_takes_open_and_recent_complaints_within_reach(backend: Backend):
+    await _save(backend, *_scoped())
+
+    async def ids(reach: Reach | None, days: int = 1) -> set[str]:
+        async with backend.reading() as reader:
+            found = await reader.in_scope(reach, T0 - timedelta(days=days), T0 + timedelta(days=1))
+        return {c.complaint_id for c in found}
+
+    assert await ids(None) == {"RECENT", "RESTRICTED", "XJ", "OPEN"}
+    assert await ids(None, days=400) == {"RECENT", "OLD", "RESTRICTED", "XJ", "OPEN"}
+    yn = frozenset({"YN-KM-01", "YN-KM-02"})
+    assert await ids(Reach(frozenset({"YN-KM-01"}), frozenset())) == {"RECENT", "OPEN"}
+    assert await ids(Reach(frozenset({"YN-KM-02"}), frozenset())) == {"RESTRICTED"}
+    assert await ids(Reach(frozenset(), yn)) == {"RECENT", "OPEN"}  # not the restricted one
+    assert await ids(Reach(frozenset({"XJ-KM-01"}), yn)) == {"RECENT", "OPEN", "XJ"}
+    assert await ids(Reach(frozenset({"HQ"}), frozenset())) == set()
+
+
+async def test_the_version_moves_with_every_save(backend: Backend):
+    async with backend.reading() as reader:
+        assert await reader.version() == ""
+    versions = []
+    for complaint in (_handled("A"), _handled("B"), _handled("A")):
+        await _save(backend, complaint)
+        async with backend.reading() as reader:
+            versions.append(await reader.version())
+    assert all(versions) and versions == sorted(set(versions))
+
+
+async def test_latest_changes_come_newest_first_page_by_page(backend: Backend):
+    await _save(backend, *_scoped())
+    await _save(backend, _handled("RECENT"))  # changed last
+    async with backend.reading() as reader:
+        every = await reader.latest_changes(None, offset=0, limit=10)
+        pages = [await reader.latest_changes(None, offset=n, limit=2) for n in (0, 2, 4)]
+        yn = await reader.latest_changes(
+            Reach(frozenset(), frozenset({"YN-KM-01", "YN-KM-02"})), offset=0, limit=10
+        )
+        latest = await reader.version()
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [c for page in pages for c in page] == every
+    assert [c.at for c in every] == sorted((c.at for c in every), reverse=True)
+    assert every[0].at.isoformat() == latest
+    assert every[0].involvement == Involvement(frozenset({"YN-KM-01"}), False)
+    assert [c.involvement for c in every].count(
+        Involvement(frozenset({"YN-KM-02"}), True)
+    ) == 1  # the restricted one, as restricted
+    assert len(yn) == 3  # RECENT, OPEN, OLD: the restricted one needs its unit named
+    assert all(not c.involvement.restricted for c in yn)
