@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from complaints_shared.organisation import Organisation, parse_organisation
-from routing.domain.rules import TRANSFER_REASONS, ComplaintFacts, Decision, request_transfer, route
+from routing.domain.rules import TRANSFER_REASONS, Decision, RoutingFacts, request_transfer, route
 
 NAME = "routing"
 DESCRIPTION = (
@@ -108,7 +108,7 @@ def organisation_data() -> dict:
     }
 
 
-def complaints(org: Organisation, count: int, rng: random.Random) -> list[ComplaintFacts]:
+def complaints(org: Organisation, count: int, rng: random.Random) -> list[RoutingFacts]:
     """A seeded mix of complaints: receiving units across every level, all channels and lines."""
     pools = [[u.id for k in kinds for u in org.units_of_kind(k)] for kinds in RECEIVERS]
     channels = list(CHANNELS)
@@ -117,7 +117,7 @@ def complaints(org: Organisation, count: int, rng: random.Random) -> list[Compla
         pool = rng.choices(pools, weights=list(RECEIVERS.values()))[0]
         flags = frozenset(f for f, p in FLAGS.items() if rng.random() < p)
         facts.append(
-            ComplaintFacts(
+            RoutingFacts(
                 kind="inquiry" if rng.random() < 0.2 else "complaint",
                 channel=rng.choices(channels, weights=list(CHANNELS.values()))[0],
                 receiving_unit=rng.choice(pool),
@@ -130,8 +130,8 @@ def complaints(org: Organisation, count: int, rng: random.Random) -> list[Compla
 
 
 def transfer_requests(
-    org: Organisation, facts: Sequence[ComplaintFacts], rng: random.Random
-) -> list[tuple[ComplaintFacts, dict]]:
+    org: Organisation, facts: Sequence[RoutingFacts], rng: random.Random
+) -> list[tuple[RoutingFacts, dict]]:
     """For each complaint, a transfer request by (mostly) its owner: a reason alone, or a named
     target nearby or anywhere, with a history of 0–8 earlier owners (8 exceeds the bound)."""
     everyone = list(org.units)

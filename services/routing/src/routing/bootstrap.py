@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
+from .adapters.repository import SqlRouteStore
 from .adapters.tables import outbox, processed_events
 from .config import RoutingSettings
 from .entrypoints.api import router
@@ -22,7 +23,7 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         outbox_table=outbox,
         processed_table=processed_events,
     )
-    handlers = RoutingHandlers(org, plumbing.outbox)
+    handlers = RoutingHandlers(org, plumbing.outbox, routes=SqlRouteStore)
 
     async def startup(app: FastAPI) -> None:
         plumbing.start(plumbing.relay.run(), plumbing.consumer(handlers.registry()).run())

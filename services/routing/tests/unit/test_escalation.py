@@ -1,4 +1,5 @@
-"""Escalation on a breached clock: the unit that supervises the owner (issue 3 item 4)."""
+"""Escalation on a breached clock: the unit that supervises the owner
+(docs/domain.md#escalation)."""
 
 from __future__ import annotations
 
@@ -17,17 +18,17 @@ ORG = load_organisation(DEMO)
 @pytest.mark.parametrize(
     ("owner", "supervisor"),
     [
-        pytest.param("YN-KM-01", "YN-KM", id="§3.3 outlet -> its branch (service management)"),
-        pytest.param("YN-KM-CARDS", "YN-KM", id="§3.3 branch department -> its branch"),
-        pytest.param("YN-KM-AST", "YN-KM", id="§3.3 branch assistance line -> its branch"),
-        pytest.param("YN-KM-SUP", "YN-KM", id="§3.3 branch supervision line -> its branch"),
-        pytest.param("YN-KM", "YN-CS", id="§1 branch -> the province customer-service department"),
-        pytest.param("GD-GZ", "GD-CS", id="§1 branch of the other province"),
-        pytest.param("YN-CARDS", "YN-SUP", id="§3.4 province department -> supervision line"),
-        pytest.param("YN-CS", "YN-SUP", id="§3.4 customer-service department -> supervision line"),
-        pytest.param("YN-AST", "YN-SUP", id="§3.4 province assistance line -> supervision line"),
-        pytest.param("YN", "YN-SUP", id="§3.4 province company -> supervision line"),
-        pytest.param("YN-SUP", "HQ-QSG", id="§3.5 supervision line -> HQ quality group"),
+        pytest.param("YN-KM-01", "YN-KM", id="outlet -> its branch (service management)"),
+        pytest.param("YN-KM-CARDS", "YN-KM", id="branch department -> its branch"),
+        pytest.param("YN-KM-AST", "YN-KM", id="branch assistance line -> its branch"),
+        pytest.param("YN-KM-SUP", "YN-KM", id="branch supervision line -> its branch"),
+        pytest.param("YN-KM", "YN-CS", id="branch -> the province customer-service department"),
+        pytest.param("GD-GZ", "GD-CS", id="branch of the other province"),
+        pytest.param("YN-CARDS", "YN-SUP", id="province department -> supervision line"),
+        pytest.param("YN-CS", "YN-SUP", id="customer-service department -> supervision line"),
+        pytest.param("YN-AST", "YN-SUP", id="province assistance line -> supervision line"),
+        pytest.param("YN", "YN-SUP", id="province company -> supervision line"),
+        pytest.param("YN-SUP", "HQ-QSG", id="supervision line -> HQ quality group"),
         pytest.param("HQ-QSG", None, id="HQ quality group: nobody above"),
         pytest.param("HQ-DIO", None, id="HQ discipline office: nobody above"),
         pytest.param("HQ", None, id="head office: nobody above"),

@@ -1,4 +1,5 @@
-"""Properties over generated organisations and complaints (issue 3, "Must hold").
+"""Properties over generated organisations and complaints: what docs/domain.md#routing promises
+for any organisation (one valid owner, determinism, transfer chains and escalations that end).
 
 Organisations: HQ (quality group and discipline office each optional), 1–3 provinces with their
 supervision line (always: validation requires it), optional customer-service department,
@@ -21,8 +22,8 @@ from routing.domain.rules import (
     MAX_TRANSFERS,
     RULE_NAMES,
     TRANSFER_REASONS,
-    ComplaintFacts,
     Decision,
+    RoutingFacts,
     escalation_target,
     handling_level,
     may_own,
@@ -79,12 +80,12 @@ def organisation_data(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[dict[str, Any], Organisation, ComplaintFacts, list[str]]:
+def cases(draw: st.DrawFn) -> tuple[dict[str, Any], Organisation, RoutingFacts, list[str]]:
     data = draw(organisation_data())
     org = parse_organisation(data)
     # Each flag on one complaint in four, major one in four: the ordinary routes get their turn.
     flags = [flag for flag in FLAGS if draw(st.integers(0, 3)) == 3]
-    facts = ComplaintFacts(
+    facts = RoutingFacts(
         kind=draw(st.sampled_from(("complaint", "inquiry"))),
         channel=draw(st.sampled_from(CHANNELS)),
         # Mostly below HQ, where the rules have most to decide; sometimes HQ or an unknown line.
@@ -98,7 +99,7 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, Any], Organisation, ComplaintFacts
     return data, org, facts, flags
 
 
-def assert_valid_owner(org: Organisation, facts: ComplaintFacts, decision: Decision) -> None:
+def assert_valid_owner(org: Organisation, facts: RoutingFacts, decision: Decision) -> None:
     owner = decision.owner_unit
     assert owner in org
     assert org.unit(owner).kind != "hotline"
@@ -125,7 +126,7 @@ def test_exactly_one_owner_that_exists_and_may_own_the_line(case):
 def test_same_input_same_decision(case):
     data, org, facts, flags = case
     # A freshly parsed organisation and flags given in the other order change nothing.
-    reordered = ComplaintFacts(
+    reordered = RoutingFacts(
         facts.kind, facts.channel, facts.receiving_unit, facts.business_line, facts.severity,
         frozenset(reversed(flags)),
     )  # fmt: skip

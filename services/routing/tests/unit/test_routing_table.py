@@ -1,6 +1,7 @@
-"""Initial routing over the demo organisation: one row per case, each naming the DOMAIN.md §3 rule.
+"""Initial routing over the demo organisation: one row per case, each naming the rule of
+docs/domain.md#initial-routing-rules that decides it.
 
-Row ids read "§<section> <rule>: <case>". Expectations: owner, handling level, the rule that chose
+Row ids read "<rule>: <case>". Expectations: owner, handling level, the rule that chose
 the owner, and (where the rule is about them) the units also involved, reported to, restricted.
 """
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from complaints_shared.organisation import load_organisation
-from routing.domain.rules import RULE_NAMES, ComplaintFacts, UnknownUnitError, route
+from routing.domain.rules import RULE_NAMES, RoutingFacts, UnknownUnitError, route
 
 DEMO = Path(__file__).resolve().parents[4] / "deploy" / "demo" / "organisation.yaml"
 ORG = load_organisation(DEMO)
@@ -25,8 +26,8 @@ def facts(
     severity: str = "normal",
     flags: tuple[str, ...] = (),
     kind: str = "complaint",
-) -> ComplaintFacts:
-    return ComplaintFacts(kind, channel, unit, line, severity, frozenset(flags))
+) -> RoutingFacts:
+    return RoutingFacts(kind, channel, unit, line, severity, frozenset(flags))
 
 
 def row(case_id, complaint, owner, level, rule, *, also=(), reported=(), restricted=False):
@@ -40,167 +41,167 @@ SUP = "supervision_line"
 LIABLE = ("major_liability",)
 
 CASES = [
-    # §3.1 hotline: registers, hands on to the same level's assistance line; its receipt is
+    # Rule 5, hotline: registers, hands on to the same level's assistance line; its receipt is
     # reported to that level's supervision line.
-    row("§3.1 hotline_hand_on: branch hotline call -> branch assistance line",
+    row("hotline_hand_on: branch hotline call -> branch assistance line",
         facts("YN-KM", channel=HOTLINE), "YN-KM-AST", "branch", "hotline_hand_on",
         reported=["YN-KM-SUP"]),
-    row("§3.1 hotline_hand_on: received by the branch hotline unit itself",
+    row("hotline_hand_on: received by the branch hotline unit itself",
         facts("YN-KM-HOT", channel=HOTLINE), "YN-KM-AST", "branch", "hotline_hand_on",
         reported=["YN-KM-SUP"]),
-    row("§3.1 hotline_hand_on: the hotline unit outranks a contradictory channel",
+    row("hotline_hand_on: the hotline unit outranks a contradictory channel",
         facts("YN-KM-HOT", channel="on_site"), "YN-KM-AST", "branch", "hotline_hand_on",
         reported=["YN-KM-SUP"]),
-    row("§3.1 hotline_hand_on: province hotline -> province assistance line",
+    row("hotline_hand_on: province hotline -> province assistance line",
         facts("YN-HOT", channel=HOTLINE), "YN-AST", "province", "hotline_hand_on",
         reported=["YN-SUP"]),
-    row("§3.1 hotline_hand_on: hotline channel at the province company",
+    row("hotline_hand_on: hotline channel at the province company",
         facts("YN", "loans", channel=HOTLINE), "YN-AST", "province", "hotline_hand_on",
         reported=["YN-SUP"]),
-    row("§3.1 hotline_hand_on: the other province, other line",
+    row("hotline_hand_on: the other province, other line",
         facts("GD-SZ-HOT", "logistics", channel=HOTLINE), "GD-SZ-AST", "branch",
         "hotline_hand_on", reported=["GD-SZ-SUP"]),
-    row("§3.1 hotline_hand_on: an inquiry routes like a complaint",
+    row("hotline_hand_on: an inquiry routes like a complaint",
         facts("YN-DL-HOT", "deposits", channel=HOTLINE, kind="inquiry"), "YN-DL-AST", "branch",
         "hotline_hand_on", reported=["YN-DL-SUP"]),
-    row("§3.1 hotline_hand_on: major liability goes to the branch supervision line",
+    row("hotline_hand_on: major liability goes to the branch supervision line",
         facts("YN-KM-HOT", channel=HOTLINE, flags=LIABLE), "YN-KM-SUP", "branch",
         "hotline_hand_on", reported=["YN", "HQ-QSG"], restricted=True),
-    row("§3.1 hotline_hand_on: major liability at the province hotline -> province supervision",
+    row("hotline_hand_on: major liability at the province hotline -> province supervision",
         facts("YN-HOT", channel=HOTLINE, flags=LIABLE), "YN-SUP", "supervision",
         "hotline_hand_on", reported=["YN", "HQ-QSG"], restricted=True),
-    # §3.2 assistance line handles at its own level, reporting to its supervision line.
-    row("§3.2 assistance_line: the branch assistance line handles",
+    # Rule 6, the assistance line handles at its own level, reporting to its supervision line.
+    row("assistance_line: the branch assistance line handles",
         facts("YN-KM-AST", channel=AST), "YN-KM-AST", "branch", "assistance_line",
         reported=["YN-KM-SUP"]),
-    row("§3.2 assistance_line: the province assistance line handles",
+    row("assistance_line: the province assistance line handles",
         facts("YN-AST", "loans", channel=AST), "YN-AST", "province", "assistance_line",
         reported=["YN-SUP"]),
-    row("§3.2 assistance_line: assistance-line channel at a branch -> that branch's line",
+    row("assistance_line: assistance-line channel at a branch -> that branch's line",
         facts("YN-DL", channel=AST), "YN-DL-AST", "branch", "assistance_line",
         reported=["YN-DL-SUP"]),
-    row("§3.2 assistance_line: assistance-line channel at an outlet -> its branch's line",
+    row("assistance_line: assistance-line channel at an outlet -> its branch's line",
         facts("GD-GZ-01", channel=AST), "GD-GZ-AST", "branch", "assistance_line",
         reported=["GD-GZ-SUP"]),
-    # §3.3 branches and outlets handle within their authority, by business line.
-    row("§3.3 receiving_unit_within_authority: outlet covering the line keeps it",
+    # Rules 8-9: branches and outlets handle within their authority, by business line.
+    row("receiving_unit_within_authority: outlet covering the line keeps it",
         facts("YN-KM-01"), "YN-KM-01", "branch", "receiving_unit_within_authority"),
-    row("§3.3 receiving_unit_within_authority: outlet, opinion book, deposits",
+    row("receiving_unit_within_authority: outlet, opinion book, deposits",
         facts("YN-KM-02", "deposits", channel="opinion_book"), "YN-KM-02", "branch",
         "receiving_unit_within_authority"),
-    row("§3.3 receiving_unit_within_authority: outlet in the other province",
+    row("receiving_unit_within_authority: outlet in the other province",
         facts("GD-SZ-02", "logistics"), "GD-SZ-02", "branch", "receiving_unit_within_authority"),
-    row("§3.3 line_department: outlet without the line -> its branch's department",
+    row("line_department: outlet without the line -> its branch's department",
         facts("YN-KM-01", "loans"), "YN-KM-LOANS", "branch", "line_department"),
-    row("§3.3 line_department: a branch's department, not the branch, handles its line",
+    row("line_department: a branch's department, not the branch, handles its line",
         facts("YN-KM", channel="letter"), "YN-KM-CARDS", "branch", "line_department"),
-    row("§3.3 line_department: branch by email, loans",
+    row("line_department: branch by email, loans",
         facts("YN-DL", "loans", channel="email"), "YN-DL-LOANS", "branch", "line_department"),
-    row("§3.3 receiving_unit_within_authority: branch department, its own line",
+    row("receiving_unit_within_authority: branch department, its own line",
         facts("YN-KM-CARDS", channel="department"), "YN-KM-CARDS", "branch",
         "receiving_unit_within_authority"),
-    row("§3.3 line_department: branch department, another line -> the sibling department",
+    row("line_department: branch department, another line -> the sibling department",
         facts("YN-KM-CARDS", "loans", channel="department"), "YN-KM-LOANS", "branch",
         "line_department"),
-    # §3.4 the province handles by business line at its own level.
-    row("§3.4 line_department: province company by letter -> its loans department",
+    # Rules 8-9: the province handles by business line at its own level.
+    row("line_department: province company by letter -> its loans department",
         facts("YN", "loans", channel="letter"), "YN-LOANS", "province", "line_department"),
-    row("§3.4 line_department: customer-service department passes to the line department",
+    row("line_department: customer-service department passes to the line department",
         facts("YN-CS", channel="department"), "YN-CARDS", "province", "line_department"),
-    row("§3.4 receiving_unit_within_authority: province department, its own line",
+    row("receiving_unit_within_authority: province department, its own line",
         facts("YN-DEPOSITS", "deposits", channel="department"), "YN-DEPOSITS", "province",
         "receiving_unit_within_authority"),
-    row("§3.4 line_department: province department, another line",
+    row("line_department: province department, another line",
         facts("YN-DEPOSITS", channel="department"), "YN-CARDS", "province", "line_department"),
-    row("§3.4 line_department: 12315 consumer hotline to the province",
+    row("line_department: 12315 consumer hotline to the province",
         facts("GD", "logistics", channel="consumer_hotline"), "GD-LOGISTICS", "province",
         "line_department"),
-    # §3.4 major from the province, the assistance line, or below -> province supervision line,
-    # which reports it on to the HQ quality group (§3.5).
-    row("§3.4 major_to_supervision_line: major from the province assistance line",
+    # Rule 4, major from the province, the assistance line, or below -> province supervision
+    # line, which reports it on to the HQ quality group.
+    row("major_to_supervision_line: major from the province assistance line",
         facts("YN-AST", channel=AST, severity="major"), "YN-SUP", "supervision",
         "major_to_supervision_line", reported=["HQ-QSG"]),
-    row("§3.4 major_to_supervision_line: major from the province company",
+    row("major_to_supervision_line: major from the province company",
         facts("YN", "loans", channel="letter", severity="major"), "YN-SUP", "supervision",
         "major_to_supervision_line", reported=["HQ-QSG"]),
-    row("§3.4 major_to_supervision_line: major from a province department",
+    row("major_to_supervision_line: major from a province department",
         facts("GD-LOANS", "loans", channel="department", severity="major"), "GD-SUP",
         "supervision", "major_to_supervision_line", reported=["HQ-QSG"]),
-    row("§3.3 major_to_supervision_line: a major outlet case needs the province",
+    row("major_to_supervision_line: a major outlet case needs the province",
         facts("YN-KM-01", severity="major"), "YN-SUP", "supervision",
         "major_to_supervision_line", reported=["HQ-QSG"]),
-    row("§3.4 major_to_supervision_line: major from a branch assistance line",
+    row("major_to_supervision_line: major from a branch assistance line",
         facts("YN-KM-AST", channel=AST, severity="major"), "YN-SUP", "supervision",
         "major_to_supervision_line", reported=["HQ-QSG", "YN-KM-SUP"]),
-    row("§3.4 major_to_supervision_line: major outranks the hotline's hand-on",
+    row("major_to_supervision_line: major outranks the hotline's hand-on",
         facts("YN-KM-HOT", channel=HOTLINE, severity="major"), "YN-SUP", "supervision",
         "major_to_supervision_line", reported=["HQ-QSG", "YN-KM-SUP"]),
-    row("§3.4 major_to_supervision_line: major at a branch supervision line goes to the province",
+    row("major_to_supervision_line: major at a branch supervision line goes to the province",
         facts("YN-KM-SUP", channel=SUP, severity="major"), "YN-SUP", "supervision",
         "major_to_supervision_line", reported=["HQ-QSG"]),
-    # §3.5 supervision line investigates; major ones go to HQ's quality group.
-    row("§3.5 supervision_line: the province supervision line takes its call",
+    # Rules 7 and 3: the supervision line investigates; major ones go to HQ's quality group.
+    row("supervision_line: the province supervision line takes its call",
         facts("YN-SUP", channel=SUP), "YN-SUP", "supervision", "supervision_line"),
-    row("§3.5 supervision_line: supervision-line channel at the province company",
+    row("supervision_line: supervision-line channel at the province company",
         facts("GD", "deposits", channel=SUP), "GD-SUP", "supervision", "supervision_line"),
-    row("§3.5 supervision_line: a branch supervision line handles at branch level",
+    row("supervision_line: a branch supervision line handles at branch level",
         facts("YN-KM-SUP", channel=SUP), "YN-KM-SUP", "branch", "supervision_line"),
-    row("§3.5 major_to_quality_group: major at the province supervision line",
+    row("major_to_quality_group: major at the province supervision line",
         facts("YN-SUP", channel=SUP, severity="major"), "HQ-QSG", "hq",
         "major_to_quality_group"),
-    row("§3.5 major_to_quality_group: supervision-line channel at the province, major",
+    row("major_to_quality_group: supervision-line channel at the province, major",
         facts("GD", "loans", channel=SUP, severity="major"), "HQ-QSG", "hq",
         "major_to_quality_group"),
-    # §3.6 special routes, whatever the channel.
-    row("§3.6 discipline_office: staff discipline at an outlet",
+    # Rules 1-2 and the `major_liability` modifier: special routes, whatever the channel.
+    row("discipline_office: staff discipline at an outlet",
         facts("YN-KM-01", flags=("discipline",)), "HQ-DIO", "hq", "discipline_office"),
-    row("§3.6 discipline_office: via a hotline, whose receipt is still reported",
+    row("discipline_office: via a hotline, whose receipt is still reported",
         facts("YN-KM-HOT", channel=HOTLINE, flags=("discipline",)), "HQ-DIO", "hq",
         "discipline_office", reported=["YN-KM-SUP"]),
-    row("§3.6 media_exposure: flag at a branch -> province CS with the line's department",
+    row("media_exposure: flag at a branch -> province CS with the line's department",
         facts("YN-KM", flags=("media_exposure",)), "YN-CS", "province", "media_exposure",
         also=["YN-CARDS"]),
-    row("§3.6 media_exposure: the media channel counts as exposure",
+    row("media_exposure: the media channel counts as exposure",
         facts("GD-GZ", "loans", channel="media"), "GD-CS", "province", "media_exposure",
         also=["GD-LOANS"]),
-    row("§3.6 major_liability: owner unchanged, restricted, reported up at once",
+    row("major_liability: owner unchanged, restricted, reported up at once",
         facts("YN-KM-01", flags=LIABLE), "YN-KM-01", "branch",
         "receiving_unit_within_authority", reported=["YN", "HQ-QSG"], restricted=True),
-    row("§3.6 major_liability: at a province department",
+    row("major_liability: at a province department",
         facts("GD-CARDS", channel="department", flags=LIABLE), "GD-CARDS", "province",
         "receiving_unit_within_authority", reported=["GD", "HQ-QSG"], restricted=True),
-    # §3.6 flags combine: discipline > media > major > channel; lower specials become involved.
-    row("§3.6 precedence: discipline over media; media's units also involved",
+    # Flags combine: discipline > media > major > channel; lower specials become involved.
+    row("precedence: discipline over media; media's units also involved",
         facts("YN-KM", flags=("discipline", "media_exposure")), "HQ-DIO", "hq",
         "discipline_office", also=["YN-CS", "YN-CARDS"]),
-    row("§3.6 precedence: media over major; the supervision line also involved",
+    row("precedence: media over major; the supervision line also involved",
         facts("YN-KM-01", severity="major", flags=("media_exposure",)), "YN-CS", "province",
         "media_exposure", also=["YN-CARDS", "YN-SUP"], reported=["HQ-QSG"]),
-    row("§3.6 precedence: discipline over major at the supervision line",
+    row("precedence: discipline over major at the supervision line",
         facts("YN-SUP", channel=SUP, severity="major", flags=("discipline",)), "HQ-DIO", "hq",
         "discipline_office", also=["HQ-QSG"]),
-    row("§3.6 precedence: discipline with major liability stays restricted",
+    row("precedence: discipline with major liability stays restricted",
         facts("GD-SZ-01", flags=("discipline", "major_liability")), "HQ-DIO", "hq",
         "discipline_office", reported=["GD", "HQ-QSG"], restricted=True),
-    row("§3.6 precedence: media with major liability",
+    row("precedence: media with major liability",
         facts("YN-DL-02", "logistics", flags=("media_exposure", "major_liability")), "YN-CS",
         "province", "media_exposure", also=["YN-LOGISTICS"], reported=["YN", "HQ-QSG"],
         restricted=True),
-    row("§3.6 precedence: major with major liability at a branch hotline",
+    row("precedence: major with major liability at a branch hotline",
         facts("YN-KM-HOT", channel=HOTLINE, severity="major", flags=LIABLE), "YN-SUP",
         "supervision", "major_to_supervision_line", reported=["HQ-QSG", "YN-KM-SUP", "YN"],
         restricted=True),
-    row("§3.6 precedence: every flag and major at once",
+    row("precedence: every flag and major at once",
         facts("YN-KM-01", severity="major",
               flags=("discipline", "media_exposure", "major_liability")),
         "HQ-DIO", "hq", "discipline_office", also=["YN-CS", "YN-CARDS", "YN-SUP"],
         reported=["HQ-QSG", "YN"], restricted=True),
-    # §1 HQ: no province above; the receiving HQ unit handles.
-    row("§1 receiving_unit_fallback: received by head office",
+    # Rule 13, HQ: no province above; the receiving HQ unit handles.
+    row("receiving_unit_fallback: received by head office",
         facts("HQ", channel="email"), "HQ", "hq", "receiving_unit_fallback"),
-    row("§1 receiving_unit_fallback: received by the HQ quality group",
+    row("receiving_unit_fallback: received by the HQ quality group",
         facts("HQ-QSG", "loans", channel="letter"), "HQ-QSG", "hq", "receiving_unit_fallback"),
-    row("§3.5 major_to_quality_group: major received at HQ",
+    row("major_to_quality_group: major received at HQ",
         facts("HQ", channel="email", severity="major"), "HQ-QSG", "hq",
         "major_to_quality_group"),
 ]  # fmt: skip

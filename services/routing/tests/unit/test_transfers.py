@@ -1,4 +1,5 @@
-"""Transfers over the demo organisation: where each reason leads, and every refusal."""
+"""Transfers over the demo organisation: where each reason leads, and every refusal
+(docs/domain.md#transfers)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from complaints_shared.organisation import load_organisation
 from routing.domain.rules import (
     MAX_TRANSFERS,
-    ComplaintFacts,
     Decision,
-    TransferRejected,
+    RoutingFacts,
+    TransferRefusal,
     request_transfer,
 )
 
@@ -28,8 +29,8 @@ def transfer(
     by: str | None = None,
     history: tuple[str, ...] = (),
     flags: tuple[str, ...] = (),
-) -> Decision | TransferRejected:
-    facts = ComplaintFacts("complaint", "on_site", "YN-KM-01", line, "normal", frozenset(flags))
+) -> Decision | TransferRefusal:
+    facts = RoutingFacts("complaint", "on_site", "YN-KM-01", line, "normal", frozenset(flags))
     return request_transfer(
         facts,
         ORG,
@@ -45,31 +46,31 @@ def transfer(
     ("owner", "reason", "line", "new_owner", "level"),
     [
         pytest.param("YN-KM-01", "beyond_authority", "cards", "YN-KM", "branch",
-                     id="§3.3 beyond authority: outlet -> the branch's service management"),
+                     id="beyond authority: outlet -> the branch's service management"),
         pytest.param("YN-KM-CARDS", "beyond_authority", "cards", "YN-KM", "branch",
-                     id="§3.3 beyond authority: branch department -> the branch"),
+                     id="beyond authority: branch department -> the branch"),
         pytest.param("YN-KM-AST", "beyond_authority", "cards", "YN-KM", "branch",
-                     id="§3.3 beyond authority: branch assistance line -> the branch"),
+                     id="beyond authority: branch assistance line -> the branch"),
         pytest.param("YN-KM", "beyond_authority", "loans", "YN-LOANS", "province",
-                     id="§3.3 beyond authority: branch -> the province's line department"),
+                     id="beyond authority: branch -> the province's line department"),
         pytest.param("YN-CARDS", "beyond_authority", "cards", "YN-SUP", "supervision",
-                     id="§3.4 beyond authority: province department -> supervision line"),
+                     id="beyond authority: province department -> supervision line"),
         pytest.param("YN-AST", "beyond_authority", "cards", "YN-SUP", "supervision",
-                     id="§3.4 beyond authority: province assistance line -> supervision line"),
+                     id="beyond authority: province assistance line -> supervision line"),
         pytest.param("YN-SUP", "beyond_authority", "cards", "HQ-QSG", "hq",
-                     id="§3.5 beyond authority: supervision line -> HQ quality group"),
+                     id="beyond authority: supervision line -> HQ quality group"),
         pytest.param("YN-KM-01", "needs_coordination", "cards", "YN-SUP", "supervision",
-                     id="§3.3 needs coordination: outlet -> province supervision line"),
+                     id="needs coordination: outlet -> province supervision line"),
         pytest.param("GD-GZ-LOANS", "needs_coordination", "loans", "GD-SUP", "supervision",
-                     id="§3.3 needs coordination: branch department -> its province's line"),
+                     id="needs coordination: branch department -> its province's line"),
         pytest.param("YN-KM-01", "wrong_line", "loans", "YN-KM-LOANS", "branch",
-                     id="§3 wrong line: outlet -> the branch department of the line"),
+                     id="wrong line: outlet -> the branch department of the line"),
         pytest.param("YN-KM-CARDS", "wrong_line", "deposits", "YN-KM-DEPOSITS", "branch",
-                     id="§3 wrong line: branch department -> its sibling"),
+                     id="wrong line: branch department -> its sibling"),
         pytest.param("YN-CARDS", "wrong_line", "loans", "YN-LOANS", "province",
-                     id="§3 wrong line: province department -> its sibling"),
+                     id="wrong line: province department -> its sibling"),
         pytest.param("YN-CS", "wrong_line", "logistics", "YN-LOGISTICS", "province",
-                     id="§3 wrong line: customer-service department -> the line department"),
+                     id="wrong line: customer-service department -> the line department"),
     ],
 )  # fmt: skip
 def test_a_reason_leads_to_the_next_owner(owner, reason, line, new_owner, level):
@@ -88,13 +89,13 @@ def test_a_reason_leads_to_the_next_owner(owner, reason, line, new_owner, level)
         pytest.param("YN-KM-01", "beyond_authority", "YN-KM-AST", None, "YN-KM-AST",
                      id="up to the branch's assistance line"),
         pytest.param("YN-AST", "investigated", "YN-DL-CARDS", None, "YN-DL-CARDS",
-                     id="§3.4 the province assistance line hands to the responsible branch"),
+                     id="the province assistance line hands to the responsible branch"),
         pytest.param("YN-SUP", "designated", "YN-QJ-CARDS", None, "YN-QJ-CARDS",
-                     id="§3.5 the supervision line designates a branch department"),
+                     id="the supervision line designates a branch department"),
         pytest.param("YN-SUP", "major", "HQ-QSG", None, "HQ-QSG",
-                     id="§3.5 the supervision line hands a major case to HQ"),
+                     id="the supervision line hands a major case to HQ"),
         pytest.param("YN-KM-01", "staff discipline found", "HQ-DIO", None, "HQ-DIO",
-                     id="§3.6 discipline office from anywhere"),
+                     id="discipline office from anywhere"),
         pytest.param("YN-KM-01", "province moves it", "YN-DL-01", "YN", "YN-DL-01",
                      id="a unit above the owner moves it within its reach"),
         pytest.param("HQ-DIO", "discipline cleared", "YN-KM-CARDS", None, "YN-KM-CARDS",
@@ -134,15 +135,15 @@ def test_an_explicit_target_the_rules_allow(owner, reason, to_unit, by, new_owne
         pytest.param("YN-CARDS", "x", "GD-CARDS", None, "cards", "against_hierarchy",
                      id="province department into another province"),
         pytest.param("YN-KM-01", "x", "HQ-QSG", None, "cards", "against_hierarchy",
-                     id="§3.5 HQ quality group only from a supervision line"),
+                     id="HQ quality group only from a supervision line"),
         pytest.param("YN-KM-SUP", "x", "HQ-QSG", None, "cards", "against_hierarchy",
-                     id="§3.5 not from a branch supervision line"),
+                     id="not from a branch supervision line"),
         pytest.param("YN-SUP", "x", "HQ", None, "cards", "against_hierarchy",
                      id="head office itself takes no transfers"),
         pytest.param("YN-KM", "beyond_authority", "YN-KM-01", None, "cards", "against_hierarchy",
                      id="beyond authority cannot go down"),
         pytest.param("YN-KM-01", "x", "YN-KM-HOT", None, "cards", "not_a_handling_unit",
-                     id="§3.1 a hotline never owns"),
+                     id="a hotline never owns"),
         pytest.param("YN-KM-01", "x", "YN-KM-LOANS", None, "cards", "does_not_cover_line",
                      id="a department of another line"),
         pytest.param("YN-KM-CARDS", "x", "YN-KM-01", None, "loans", "does_not_cover_line",
@@ -157,25 +158,25 @@ def test_an_explicit_target_the_rules_allow(owner, reason, to_unit, by, new_owne
 )  # fmt: skip
 def test_a_transfer_the_rules_refuse(owner, reason, to_unit, by, line, code):
     rejected = transfer(owner, reason, to_unit, by=by, line=line)
-    assert isinstance(rejected, TransferRejected), rejected
+    assert isinstance(rejected, TransferRefusal), rejected
     assert rejected.rule == code
     assert rejected.reason
 
 
 def test_a_unit_may_not_receive_the_complaint_again_from_above():
     rejected = transfer("YN-KM", "x", "YN-KM-01", history=("YN-KM-01", "YN-KM"))
-    assert isinstance(rejected, TransferRejected)
+    assert isinstance(rejected, TransferRefusal)
     assert rejected.rule == "loop"
 
 
 def test_a_unit_may_not_receive_it_again_sideways():
     history = ("YN-KM-CARDS", "YN-KM-LOANS")
     rejected = transfer("YN-KM-LOANS", "x", "YN-KM-CARDS", history=history)
-    assert isinstance(rejected, TransferRejected) and rejected.rule == "loop"
+    assert isinstance(rejected, TransferRefusal) and rejected.rule == "loop"
 
 
 def test_a_case_handed_down_may_come_back_up():
-    # §3.4: the province hands to the responsible branch; beyond its authority it returns.
+    # The province hands to the responsible branch; beyond its authority it returns.
     history = ("YN-CARDS", "YN-KM-CARDS")
     decision = transfer("YN-KM-CARDS", "beyond_authority", "YN-CARDS", history=history)
     assert isinstance(decision, Decision)
@@ -191,7 +192,7 @@ def test_history_may_or_may_not_end_with_the_owner():
 def test_the_number_of_hand_offs_is_capped():
     owners = tuple(f"U{i}" for i in range(MAX_TRANSFERS)) + ("YN-KM-01",)
     rejected = transfer("YN-KM-01", "beyond_authority", history=owners)
-    assert isinstance(rejected, TransferRejected) and rejected.rule == "too_many_transfers"
+    assert isinstance(rejected, TransferRefusal) and rejected.rule == "too_many_transfers"
     one_less = transfer("YN-KM-01", "beyond_authority", history=owners[1:])
     assert isinstance(one_less, Decision)
 

@@ -1,4 +1,5 @@
-"""Who supervises an owner whose `start` or `resolve` clock breached (issue 3 item 4)."""
+"""Who supervises an owner whose `start` or `resolve` clock breached
+(docs/domain.md#escalation)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ def escalation_target(org: Organisation, owner_unit: str) -> str | None:
     """The unit that supervises `owner_unit`, to which a breached complaint is escalated.
 
     - outlet, branch department, branch line → the branch: it is the service-management
-      department of its level (DOMAIN §1, §3.3 "goes to the branch's service-management
-      department");
+      department of its level (docs/domain.md#unit-kinds);
     - branch → the province's service management: its customer-service department, the unit
-      that "guides, coordinates, supervises" (DOMAIN §1); a province without one → the
+      that coordinates and supervises the province's service; a province without one → the
       province supervision line;
     - province company, province departments and lines (but the supervision line) → the
       province supervision line;
-    - province supervision line → HQ quality-service leadership group (DOMAIN §3.5);
+    - province supervision line → HQ quality-service leadership group;
     - HQ and its offices → None: nobody above them handles complaints.
+    (The table of docs/domain.md#escalation.)
     The target always ranks strictly above the owner (`hierarchy.rank`), so repeated
     escalation ends at HQ within five steps. Idempotence is the adapter's business.
     Raises `KeyError` for an unknown unit.

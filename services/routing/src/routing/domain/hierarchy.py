@@ -1,9 +1,9 @@
 """Where a unit sits in the hierarchy: its level, its rank, the lines and departments of a level.
 
-A *level* is a branch, a province or HQ (DOMAIN.md §1). Every other unit belongs to the nearest
-level unit above it: an outlet, a branch department and the branch's three phone lines belong
-to the branch; the customer-service department, the business departments and the three lines
-of a province belong to the province; the HQ offices belong to HQ.
+A *level* is a branch, a province or HQ (docs/domain.md#hierarchy). Every other unit belongs to
+the nearest level unit above it: an outlet, a branch department and the branch's three phone
+lines belong to the branch; the customer-service department, the business departments and the
+three lines of a province belong to the province; the HQ offices belong to HQ.
 
 The hierarchy queries every service shares (the province of a unit, its supervision line and
 customer-service department, HQ's kinds, self-or-above) live in
@@ -25,7 +25,8 @@ LINE_KINDS = frozenset({"hotline", "assistance_line", "supervision_line"})
 
 # Units that own a complaint whatever its business line: the lines that handle at their level,
 # the province company and its customer-service department, and HQ. The hotline never owns
-# (DOMAIN §3.1: it registers and hands on). Everything else must list the line to own it.
+# (docs/domain.md#unit-kinds: it registers and hands on). Everything else must list the line to
+# own it.
 _OWNS_ANY_LINE = frozenset(
     {"assistance_line", "supervision_line", "province", "province_cs_department", *HQ_KINDS}
 )
@@ -125,14 +126,15 @@ def rank(org: Organisation, unit_id: str) -> int:
 
 
 def handling_level(org: Organisation, unit_id: str) -> HandlingLevel:
-    """The level whose `resolve` budget applies when `unit_id` owns a complaint (DOMAIN §4).
+    """The level whose `resolve` budget applies when `unit_id` owns a complaint
+    (docs/domain.md#handling-level, docs/domain.md#budgets-per-handling-level).
 
     - `hq` for HQ and its offices;
     - `supervision` for a province's supervision line (3 working days, province calendar);
     - `province` for the province company, its departments and its other lines;
     - `branch` for a branch, its outlets, departments and its own three lines, including the
       branch's supervision line (it is a branch-level unit; the 3-day coordination budget
-      belongs to the province's supervision line, DOMAIN §3.3).
+      belongs to the province's supervision line, docs/domain.md#handling-level).
     A unit outside any branch or province (a malformed tree) is treated as province level.
     """
     unit = org.unit(unit_id)

@@ -9,7 +9,7 @@ HandlingLevel = Literal["branch", "province", "supervision", "hq"]
 
 
 @dataclass(frozen=True)
-class ComplaintFacts:
+class RoutingFacts:
     """What routing needs to know about a complaint, taken from `complaint.received`.
 
     `flags` is only ever tested for membership, never iterated: a frozenset's order depends on
@@ -59,11 +59,13 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class TransferRejected:
-    """A transfer request that the rules refuse; `rule` is a stable code, `reason` the words.
+class TransferRefusal:
+    """Why the rules refuse a transfer request: `rule` is a stable refusal code, `reason` the
+    words. The handler records it as the `complaint.transfer_rejected` event.
 
-    Codes: `unknown_unit`, `not_owner`, `too_many_transfers`, `unknown_reason`,
-    `no_higher_level`, `self_transfer`, `against_hierarchy`, `does_not_cover_line`, `loop`.
+    Codes (docs/domain.md#transfers): `unknown_unit`, `not_owner`, `too_many_transfers`,
+    `unknown_reason`, `no_target`, `self_transfer`, `against_hierarchy`, `not_a_handling_unit`,
+    `does_not_cover_line`, `loop`.
     """
 
     reason: str

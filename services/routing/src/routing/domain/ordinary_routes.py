@@ -1,4 +1,5 @@
-"""The ordinary routes of DOMAIN.md §3.1–3.3: by the line that took the call, then by business line.
+"""The ordinary routes, rules 5-13 of docs/domain.md#initial-routing-rules: by the line that
+took the call, then by business line.
 
 Each proposes an owner or says in words why it does not apply; `rules.route` runs them in
 `ORDINARY_RULES` order after the special routes.
@@ -15,11 +16,12 @@ from .receipt import Proposal, Receipt, Rule
 
 def hotline_hand_on(r: Receipt, org: Organisation) -> Proposal:
     """A hotline receipt → the assistance line of the level; major liability → its supervision line
-    (§3.1)."""
+    (rule 5)."""
     if r.line_kind != "hotline":
         return Proposal(None, "not received by a hotline")
     # Confidential cases go to the supervision line, the line that reports upward; all other
-    # cases to the assistance line, which handles at its level (DOMAIN §3.1, §3.2).
+    # cases to the assistance line, which handles at its level
+    # (docs/domain.md#initial-routing-rules, rule 5).
     if "major_liability" in r.facts.flags:
         prefs, why = ("supervision_line", "assistance_line"), "a major liability case goes to"
     else:
@@ -33,7 +35,7 @@ def hotline_hand_on(r: Receipt, org: Organisation) -> Proposal:
 
 
 def assistance_line(r: Receipt, org: Organisation) -> Proposal:
-    """An assistance-line receipt stays with that line, at its own level (§3.2)."""
+    """An assistance-line receipt stays with that line, at its own level (rule 6)."""
     if r.line_kind != "assistance_line":
         return Proposal(None, "not received by an assistance line")
     # The line that took the call; with no assistance line at or above the level, the
@@ -45,7 +47,7 @@ def assistance_line(r: Receipt, org: Organisation) -> Proposal:
 
 
 def supervision_line(r: Receipt, org: Organisation) -> Proposal:
-    """A supervision-line receipt stays with that line, which investigates (§3.5)."""
+    """A supervision-line receipt stays with that line, which investigates (rule 7)."""
     if r.line_kind != "supervision_line":
         return Proposal(None, "not received by a supervision line")
     line = r.line_unit
@@ -60,7 +62,7 @@ _HANDLES_OWN_LINE = ("outlet", "branch_department", "province_department")
 
 
 def receiving_unit_within_authority(r: Receipt, org: Organisation) -> Proposal:
-    """An outlet or department that covers the line keeps the complaint (§3.3)."""
+    """An outlet or department that covers the line keeps the complaint (rule 8)."""
     line = r.facts.business_line
     if r.unit.kind not in _HANDLES_OWN_LINE:
         return Proposal(None, f"{r.unit.id} is a {r.unit.kind}: ownership goes by business line")
@@ -72,7 +74,8 @@ def receiving_unit_within_authority(r: Receipt, org: Organisation) -> Proposal:
 
 
 def line_department(r: Receipt, org: Organisation) -> Proposal:
-    """The line's department at the receiving level; a branch's department before the branch."""
+    """The line's department at the receiving level; a branch's department before the branch
+    (rule 9)."""
     line = r.facts.business_line
     if r.level is None or r.level.kind not in ("branch", "province"):
         return Proposal(None, "received outside any branch or province")
@@ -86,7 +89,7 @@ def line_department(r: Receipt, org: Organisation) -> Proposal:
 
 
 def branch_service_management(r: Receipt, org: Organisation) -> Proposal:
-    """No department for the line, but the branch covers it → the branch itself (§3.3)."""
+    """No department for the line, but the branch covers it → the branch itself (rule 10)."""
     line = r.facts.business_line
     if r.level is None or r.level.kind != "branch":
         return Proposal(None, "not received at branch level")
@@ -99,7 +102,7 @@ def branch_service_management(r: Receipt, org: Organisation) -> Proposal:
 
 
 def province_line_department(r: Receipt, org: Organisation) -> Proposal:
-    """A line the branch level does not cover → the province department of the line (§3.3)."""
+    """A line the branch level does not cover → the province department of the line (rule 11)."""
     line = r.facts.business_line
     if r.level is None or r.level.kind != "branch" or r.province is None:
         return Proposal(None, "not a branch-level receipt inside a province")
@@ -114,7 +117,7 @@ def province_line_department(r: Receipt, org: Organisation) -> Proposal:
 
 
 def supervision_line_designates(r: Receipt, org: Organisation) -> Proposal:
-    """No department covers the line → the province supervision line designates one (§3.3)."""
+    """No department covers the line → the province supervision line designates one (rule 12)."""
     line = province_supervision_line(org, r.unit.id)
     if line is None:
         return Proposal(None, "received outside any province")
@@ -125,7 +128,7 @@ def supervision_line_designates(r: Receipt, org: Organisation) -> Proposal:
 
 
 def receiving_unit_fallback(r: Receipt, org: Organisation) -> Proposal:
-    """Received at HQ (no province above): the receiving unit; a hotline's parent."""
+    """Received at HQ (no province above): the receiving unit; a hotline's parent (rule 13)."""
     owner = r.unit.parent if r.unit.kind == "hotline" and r.unit.parent else r.unit.id
     return Proposal(owner, f"received at HQ level: {owner} handles it")
 

@@ -9,7 +9,7 @@ from complaints_shared.organisation import Organisation, Unit
 from complaints_shared.workflow.hierarchy import province_of
 
 from .hierarchy import LINE_KINDS, level_unit, line_near
-from .model import ComplaintFacts
+from .model import RoutingFacts
 
 _CHANNEL_LINES = {"hotline", "assistance_line", "supervision_line"}
 
@@ -24,7 +24,7 @@ class Receipt:
     the receiving level (or the level above when the level has none).
     """
 
-    facts: ComplaintFacts
+    facts: RoutingFacts
     unit: Unit
     level: Unit | None
     province: str | None  # the province company's id; None above any province
@@ -32,7 +32,7 @@ class Receipt:
     line_unit: str | None
 
 
-def receipt_of(facts: ComplaintFacts, org: Organisation) -> Receipt:
+def receipt_of(facts: RoutingFacts, org: Organisation) -> Receipt:
     """Resolve the receiving unit, its level and province, and the line that took the call."""
     unit = org.unit(facts.receiving_unit)
     line_kind: str | None

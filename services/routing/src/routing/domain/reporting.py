@@ -1,4 +1,5 @@
-"""Who is told of a receipt besides the owner (DOMAIN §3.1, §3.6); used by routing and transfers."""
+"""Who is told of a receipt besides the owner (the two modifiers of
+docs/domain.md#initial-routing-rules); used by routing and transfers."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def line_reports(org: Organisation, lines: Iterable[str]) -> tuple[str, ...]:
 
 def liability_reports(org: Organisation, unit_id: str) -> tuple[str, ...]:
     """Where a major liability accident or criminal case is reported at once: the province
-    company of the unit and the HQ quality-service leadership group (DOMAIN §3.6)."""
+    company of the unit and the HQ quality-service leadership group (`major_liability`,
+    docs/domain.md#initial-routing-rules)."""
     province = province_of(org, unit_id)
     group = hq_office(org, "hq_quality_group")
     return tuple(u for u in (province, group) if u is not None)

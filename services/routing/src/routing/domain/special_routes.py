@@ -1,4 +1,5 @@
-"""The special routes of DOMAIN.md §3.6 and the major-severity routes of §3.4–3.5.
+"""The special routes: rules 1-4 of docs/domain.md#initial-routing-rules (staff discipline, media
+exposure, and the two major-severity routes).
 
 They apply whatever the channel, and outrank the ordinary routes. Each proposes an owner or
 says in words why it does not apply.
@@ -14,7 +15,7 @@ from .receipt import Proposal, Receipt, Rule
 
 
 def discipline_office(r: Receipt, org: Organisation) -> Proposal:
-    """Staff discipline → the HQ discipline-inspection office (§3.6)."""
+    """Staff discipline → the HQ discipline-inspection office (rule 1)."""
     if "discipline" not in r.facts.flags:
         return Proposal(None, "no staff-discipline flag")
     office = hq_office(org, "hq_discipline_office")
@@ -28,7 +29,7 @@ def discipline_office(r: Receipt, org: Organisation) -> Proposal:
 
 def media_exposure(r: Receipt, org: Organisation) -> Proposal:
     """Exposed by news media → the province customer-service department, with the province
-    department of the line also involved (§3.6)."""
+    department of the line also involved (rule 2)."""
     # The `media` channel is a media exposure whether or not intake set the flag.
     if "media_exposure" not in r.facts.flags and r.facts.channel != "media":
         return Proposal(None, "not exposed by news media")
@@ -60,7 +61,8 @@ def _major_at_top(r: Receipt, org: Organisation) -> bool:
 
 
 def major_to_quality_group(r: Receipt, org: Organisation) -> Proposal:
-    """Major at a province's supervision line (or received at HQ) → the HQ quality group (§3.5)."""
+    """Major at a province's supervision line (or received at HQ) → the HQ quality group
+    (rule 3)."""
     if r.facts.severity != "major":
         return Proposal(None, "severity is not major")
     if not _major_at_top(r, org):
@@ -78,7 +80,7 @@ def major_to_quality_group(r: Receipt, org: Organisation) -> Proposal:
 
 def major_to_supervision_line(r: Receipt, org: Organisation) -> Proposal:
     """Major anywhere else in a province → its supervision line, reporting to the HQ group
-    (§3.3-3.5)."""
+    (rule 4)."""
     if r.facts.severity != "major":
         return Proposal(None, "severity is not major")
     if _major_at_top(r, org):
@@ -87,7 +89,7 @@ def major_to_supervision_line(r: Receipt, org: Organisation) -> Proposal:
     if line is None:
         return Proposal(None, "major, but the province has no supervision line")
     group = hq_office(org, "hq_quality_group")
-    # The supervision line reports its major cases on to the HQ group (DOMAIN §3.5).
+    # The supervision line reports its major cases on to the HQ group (rule 4).
     return Proposal(
         line,
         f"major case: it needs the province level, its supervision line {line} takes it",

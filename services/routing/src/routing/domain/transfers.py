@@ -1,54 +1,74 @@
 """Transfers (hand-offs) requested by the owner: where they go, and which ones the rules refuse.
 
-Checks, in order (the first that fails rejects; the ones passed are the decision's
-`considered`):
-1. the owner and the requesting unit exist (`unknown_unit`);
-2. the requester is the owner or a unit above it (`not_owner`);
-3. fewer than `MAX_TRANSFERS` hand-offs so far (`too_many_transfers`);
+The checks of docs/domain.md#transfers, in order (the first that fails refuses; the ones passed
+are the decision's `considered`), each a function below:
+1. the owner and the requesting unit exist (`unknown_unit`): `_units_exist`;
+2. the requester is the owner or a unit above it (`not_owner`): `_requested_by_owner`;
+3. fewer than `MAX_TRANSFERS` hand-offs so far (`too_many_transfers`): `_within_transfer_bound`;
 4. the target: `to_unit` when given (any reason text is then accepted, but
    `beyond_authority` must go up in rank), else derived from the reason
-   (`unknown_reason`, or `no_target` when the rules find none);
-5. not the owner itself (`self_transfer`);
-6. the hierarchy allows it (`against_hierarchy`), see `_hierarchy_problem`;
+   (`unknown_reason`, or `no_target` when the rules find none): `_find_target`;
+5. not the owner itself (`self_transfer`): `_not_to_itself`;
+6. the hierarchy allows it (`against_hierarchy`), see `_hierarchy_problem`: `_hierarchy_allows`;
 7. the target handles complaints (`not_a_handling_unit`: a hotline) and covers the line
-   (`does_not_cover_line`, see `hierarchy.may_own`);
+   (`does_not_cover_line`, see `hierarchy.may_own`): `_covers_line`;
 8. no loop (`loop`): a unit may receive the same complaint again only when it ranks above the
-   current owner (a case handed down comes back up); never sideways or down twice.
+   current owner (a case handed down comes back up); never sideways or down twice: `_no_loop`.
 
 The bound: every accepted transfer counts, so a complaint makes at most `MAX_TRANSFERS`
-hand-offs after its initial routing. The longest legitimate path in DOMAIN §3 is outlet →
-branch department → branch → province department → province supervision line → HQ quality
-group (5); 8 leaves room for one hand-down and back.
+hand-offs after its initial routing. The longest legitimate path of docs/domain.md#routing is
+outlet → branch department → branch → province department → province supervision line → HQ
+quality group (5); 8 leaves room for one hand-down and back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeAlias
+
 from complaints_shared.organisation import Organisation
-from complaints_shared.workflow.hierarchy import (
-    HQ_KINDS,
-    is_self_or_above,
-    province_of,
-    province_supervision_line,
-)
+from complaints_shared.workflow.hierarchy import HQ_KINDS, is_self_or_above, province_of
 
 from .hierarchy import handling_level as level_of
-from .hierarchy import (
-    hq_office,
-    is_province_supervision_line,
-    level_unit,
-    may_own,
-    member_of_kind,
-    rank,
-)
-from .model import ComplaintFacts, Decision, RuleConsidered, TransferRejected
+from .hierarchy import is_province_supervision_line, level_unit, may_own, rank
+from .model import Decision, RoutingFacts, RuleConsidered, TransferRefusal
 from .reporting import distinct, line_reports
+from .transfer_targets import TRANSFER_REASONS, target_for_reason
+
+__all__ = ["MAX_TRANSFERS", "TRANSFER_REASONS", "request_transfer"]
 
 MAX_TRANSFERS = 8
-TRANSFER_REASONS = ("beyond_authority", "needs_coordination", "wrong_line")
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """A transfer request as the checks see it; `owners` are the owners so far, oldest first,
+    ending with the current `owner`."""
+
+    facts: RoutingFacts
+    owner: str
+    requested_by: str
+    reason: str
+    to_unit: str | None
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HandOffTarget:
+    """The unit a hand-off goes to, the rule that chose it and the words for it."""
+
+    unit: str
+    rule: str
+    why: str
+
+
+# A check passes with a note for `considered` (or silently, None) or refuses.
+Outcome: TypeAlias = RuleConsidered | TransferRefusal | None
 
 
 def request_transfer(
-    facts: ComplaintFacts,
+    facts: RoutingFacts,
     org: Organisation,
     *,
     current_owner: str,
@@ -56,171 +76,149 @@ def request_transfer(
     reason: str,
     to_unit: str | None,
     history: tuple[str, ...],
-) -> Decision | TransferRejected:
+) -> Decision | TransferRefusal:
     """The new assignment for a transfer request, or why it is refused.
 
     `history` is the owners so far, oldest first; it may or may not end with `current_owner`.
     Reasons without `to_unit`: `beyond_authority` (the next unit up that may own the line),
-    `needs_coordination` (the province supervision line, DOMAIN §3.3), `wrong_line` (the unit
-    that covers the complaint's line at the owner's level).
+    `needs_coordination` (the province supervision line), `wrong_line` (the unit that covers
+    the complaint's line at the owner's level); see `transfer_targets`.
     """
-    for role, unit in (("current owner", current_owner), ("requesting unit", requested_by)):
-        if unit not in org:
-            return TransferRejected(
-                f"the {role} {unit!r} is not in the organisation", "unknown_unit"
-            )
-    if not is_self_or_above(org, requested_by, current_owner):
-        text = f"{requested_by} neither owns the complaint nor is above its owner {current_owner}"
-        return TransferRejected(text, "not_owner")
-    checks = [
-        RuleConsidered(
-            "requested_by_owner", True, f"{requested_by} may move {current_owner}'s complaint"
-        )
-    ]
     owners = history if history[-1:] == (current_owner,) else (*history, current_owner)
-    done = len(owners) - 1
-    if done >= MAX_TRANSFERS:
-        text = f"the complaint was already handed on {done} times (at most {MAX_TRANSFERS})"
-        return TransferRejected(text, "too_many_transfers")
-    checks.append(
-        RuleConsidered(
-            "within_transfer_bound", True, f"{done} of at most {MAX_TRANSFERS} transfers so far"
-        )
+    ask = HandOff(facts, current_owner, requested_by, reason, to_unit, owners)
+    passed: list[RuleConsidered] = []
+    before: tuple[Callable[[Organisation, HandOff], Outcome], ...] = (
+        _units_exist,
+        _requested_by_owner,
+        _within_transfer_bound,
     )
-
-    line = facts.business_line
-    if to_unit is None:
-        found = _target_for(reason, org, current_owner, line)
-        if isinstance(found, TransferRejected):
-            return found
-        target, why = found
-        rule = f"transfer_{reason}"
-    else:
-        if to_unit not in org:
-            return TransferRejected(
-                f"the target {to_unit!r} is not in the organisation", "unknown_unit"
-            )
-        if reason == "beyond_authority" and rank(org, to_unit) <= rank(org, current_owner):
-            text = f"beyond authority goes up; {to_unit} has no more authority than {current_owner}"
-            return TransferRejected(text, "against_hierarchy")
-        target, why, rule = (
-            to_unit,
-            f"{requested_by} hands it to {to_unit} ({reason})",
-            "transfer_to_unit",
-        )
-    checks.append(RuleConsidered(rule, True, why))
-
-    if target == current_owner:
-        return TransferRejected(
-            f"{current_owner} would hand the complaint to itself", "self_transfer"
-        )
-    problem = _hierarchy_problem(org, requested_by, current_owner, target)
-    if problem:
-        return TransferRejected(problem, "against_hierarchy")
-    checks.append(RuleConsidered("hierarchy", True, f"{target} is within reach of {requested_by}"))
-    if org.unit(target).kind == "hotline":
-        return TransferRejected(
-            f"{target} is a hotline: it registers, it does not handle", "not_a_handling_unit"
-        )
-    if not may_own(org, target, line):
-        return TransferRejected(f"{target} does not cover {line}", "does_not_cover_line")
-    checks.append(RuleConsidered("covers_line", True, f"{target} may own a {line} complaint"))
-    if target in owners and rank(org, target) <= rank(org, current_owner):
-        text = f"{target} already had this complaint and is not above {current_owner}: a loop"
-        return TransferRejected(text, "loop")
-    checks.append(
-        RuleConsidered("no_loop", True, f"{target} receives it for the first time or from below")
+    refusal = _first_refusal((check(org, ask) for check in before), passed)
+    if refusal is not None:
+        return refusal
+    target = _find_target(org, ask)
+    if isinstance(target, TransferRefusal):
+        return target
+    passed.append(RuleConsidered(target.rule, True, target.why))
+    after: tuple[Callable[[Organisation, HandOff, str], Outcome], ...] = (
+        _not_to_itself,
+        _hierarchy_allows,
+        _covers_line,
+        _no_loop,
     )
-
+    refusal = _first_refusal((check(org, ask, target.unit) for check in after), passed)
+    if refusal is not None:
+        return refusal
     return Decision(
-        owner_unit=target,
-        handling_level=level_of(org, target),
-        rule=rule,
-        reason=why,
-        considered=tuple(checks),
-        reported_to=distinct(line_reports(org, (target,)), without=target),
+        owner_unit=target.unit,
+        handling_level=level_of(org, target.unit),
+        rule=target.rule,
+        reason=target.why,
+        considered=tuple(passed),
+        reported_to=distinct(line_reports(org, (target.unit,)), without=target.unit),
         restricted="major_liability" in facts.flags,
         extra={"from_unit": current_owner, "requested_by": requested_by, "transfer_reason": reason},
     )
 
 
-def _target_for(
-    reason: str, org: Organisation, owner: str, line: str
-) -> tuple[str, str] | TransferRejected:
-    """The unit a reason leads to from `owner`, with the words for it."""
-    if reason == "beyond_authority":
-        up = _next_up(org, owner, line)
-        if up is None:
-            return TransferRejected(f"nobody above {owner} takes complaints", "no_target")
-        return up, f"beyond the authority of {owner}: {up} takes it"
-    if reason == "needs_coordination":
-        supervision = province_supervision_line(org, owner)
-        if supervision is None:
-            return TransferRejected(
-                f"{owner} has no province supervision line above it", "no_target"
-            )
-        return (
-            supervision,
-            f"needs coordination: the province supervision line {supervision} takes it",
-        )
-    if reason == "wrong_line":
-        covering = _line_owner_at_level(org, owner, line)
-        if covering is None:
-            return TransferRejected(f"no unit at the level of {owner} covers {line}", "no_target")
-        return covering, f"not {owner}'s line: {covering} covers {line}"
-    known = ", ".join(TRANSFER_REASONS)
-    return TransferRejected(
-        f"unknown reason {reason!r} without a target (known: {known})", "unknown_reason"
-    )
-
-
-def _next_up(org: Organisation, owner: str, line: str) -> str | None:
-    """The first unit above `owner` in rank that may own the line: the branch (its
-    service-management department, DOMAIN §3.3), a branch department of the line, the
-    province department of the line, the province supervision line, the HQ quality group."""
-    level = level_unit(org, owner)
-    province = province_of(org, owner)
-    candidates: list[str | None] = []
-    if level is not None and level.kind == "branch":
-        candidates += [level.id, member_of_kind(org, level.id, "branch_department", line)]
-    if province is not None:
-        candidates += [
-            member_of_kind(org, province, "province_department", line),
-            province_supervision_line(org, owner),
-        ]
-    candidates.append(hq_office(org, "hq_quality_group"))
-    floor = rank(org, owner)
-    for unit in candidates:
-        if unit is not None and rank(org, unit) > floor and may_own(org, unit, line):
-            return unit
+def _first_refusal(
+    outcomes: Iterable[Outcome], passed: list[RuleConsidered]
+) -> TransferRefusal | None:
+    """Run the checks (a lazy iterable) until one refuses; note each one passed."""
+    for outcome in outcomes:
+        if isinstance(outcome, TransferRefusal):
+            return outcome
+        if outcome is not None:
+            passed.append(outcome)
     return None
 
 
-def _line_owner_at_level(org: Organisation, owner: str, line: str) -> str | None:
-    """Who covers `line` at the owner's level: the branch's department, else the branch, else
-    the province's department; at a province, its department, else its supervision line."""
-    level = level_unit(org, owner)
-    province = province_of(org, owner)
-    if level is None or province is None:
-        return None
-    if level.kind == "branch":
-        found = member_of_kind(org, level.id, "branch_department", line)
-        if found is None and may_own(org, level.id, line):
-            found = level.id
-        if found is not None:
-            return found
-    return member_of_kind(org, province, "province_department", line) or (
-        province_supervision_line(org, owner)
+# -- 1-3: before the target -----------------------------------------------------------------
+def _units_exist(org: Organisation, ask: HandOff) -> Outcome:
+    for role, unit in (("current owner", ask.owner), ("requesting unit", ask.requested_by)):
+        if unit not in org:
+            return TransferRefusal(
+                f"the {role} {unit!r} is not in the organisation", "unknown_unit"
+            )
+    return None
+
+
+def _requested_by_owner(org: Organisation, ask: HandOff) -> Outcome:
+    if not is_self_or_above(org, ask.requested_by, ask.owner):
+        text = f"{ask.requested_by} neither owns the complaint nor is above its owner {ask.owner}"
+        return TransferRefusal(text, "not_owner")
+    return RuleConsidered(
+        "requested_by_owner", True, f"{ask.requested_by} may move {ask.owner}'s complaint"
     )
+
+
+def _within_transfer_bound(org: Organisation, ask: HandOff) -> Outcome:
+    done = len(ask.owners) - 1
+    if done >= MAX_TRANSFERS:
+        text = f"the complaint was already handed on {done} times (at most {MAX_TRANSFERS})"
+        return TransferRefusal(text, "too_many_transfers")
+    return RuleConsidered(
+        "within_transfer_bound", True, f"{done} of at most {MAX_TRANSFERS} transfers so far"
+    )
+
+
+# -- 4: the target ----------------------------------------------------------------------------
+def _find_target(org: Organisation, ask: HandOff) -> HandOffTarget | TransferRefusal:
+    """`to_unit` when given, else where the reason leads (`transfer_targets`)."""
+    if ask.to_unit is None:
+        found = target_for_reason(ask.reason, org, ask.owner, ask.facts.business_line)
+        if isinstance(found, TransferRefusal):
+            return found
+        unit, why = found
+        return HandOffTarget(unit, f"transfer_{ask.reason}", why)
+    to_unit = ask.to_unit
+    if to_unit not in org:
+        return TransferRefusal(f"the target {to_unit!r} is not in the organisation", "unknown_unit")
+    if ask.reason == "beyond_authority" and rank(org, to_unit) <= rank(org, ask.owner):
+        text = f"beyond authority goes up; {to_unit} has no more authority than {ask.owner}"
+        return TransferRefusal(text, "against_hierarchy")
+    why = f"{ask.requested_by} hands it to {to_unit} ({ask.reason})"
+    return HandOffTarget(to_unit, "transfer_to_unit", why)
+
+
+# -- 5-8: the target against the rules ------------------------------------------------------
+def _not_to_itself(org: Organisation, ask: HandOff, target: str) -> Outcome:
+    if target == ask.owner:
+        return TransferRefusal(f"{ask.owner} would hand the complaint to itself", "self_transfer")
+    return None
+
+
+def _hierarchy_allows(org: Organisation, ask: HandOff, target: str) -> Outcome:
+    problem = _hierarchy_problem(org, ask.requested_by, ask.owner, target)
+    if problem:
+        return TransferRefusal(problem, "against_hierarchy")
+    return RuleConsidered("hierarchy", True, f"{target} is within reach of {ask.requested_by}")
+
+
+def _covers_line(org: Organisation, ask: HandOff, target: str) -> Outcome:
+    line = ask.facts.business_line
+    if org.unit(target).kind == "hotline":
+        return TransferRefusal(
+            f"{target} is a hotline: it registers, it does not handle", "not_a_handling_unit"
+        )
+    if not may_own(org, target, line):
+        return TransferRefusal(f"{target} does not cover {line}", "does_not_cover_line")
+    return RuleConsidered("covers_line", True, f"{target} may own a {line} complaint")
+
+
+def _no_loop(org: Organisation, ask: HandOff, target: str) -> Outcome:
+    if target in ask.owners and rank(org, target) <= rank(org, ask.owner):
+        text = f"{target} already had this complaint and is not above {ask.owner}: a loop"
+        return TransferRefusal(text, "loop")
+    return RuleConsidered("no_loop", True, f"{target} receives it for the first time or from below")
 
 
 def _hierarchy_problem(org: Organisation, actor: str, owner: str, target: str) -> str | None:
     """Why `actor` may not hand the complaint to `target`, or None when it may.
 
     - the HQ discipline-inspection office may always receive (a special route whatever the
-      channel, DOMAIN §3.6);
+      channel, docs/domain.md#initial-routing-rules);
     - other HQ units receive only from a province supervision line or HQ, and only the quality
-      group (DOMAIN §3.5);
+      group (docs/domain.md#transfers);
     - never across provinces;
     - upwards (more authority than the actor): only to the actor's own level or a level above
       it (an outlet may go to its branch or its province, not to another branch);

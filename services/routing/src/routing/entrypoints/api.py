@@ -12,7 +12,7 @@ from complaints_shared.http.auth import caller_unit
 from complaints_shared.http.problems import Problem, field_error
 from complaints_shared.workflow.hierarchy import is_self_or_above
 
-from ..domain.rules import ComplaintFacts, route
+from ..domain.rules import RoutingFacts, route
 
 router = APIRouter(prefix="/v1/routing")
 Caller = Annotated[str, Depends(caller_unit)]
@@ -59,7 +59,7 @@ async def explain(
     if not is_self_or_above(org, caller, receiving_unit):
         raise Problem(403, "Forbidden", f"{caller} may explain only its own units' routing")
     decision = route(
-        ComplaintFacts(
+        RoutingFacts(
             kind=kind,
             channel=channel,
             receiving_unit=receiving_unit,

@@ -1,6 +1,14 @@
-"""Routing's message handlers: each applies a pure decision and appends its events."""
+"""Routing's message handlers: each applies a pure decision and appends its events.
+
+Handlers reach storage only through interfaces wired in `bootstrap`: `RouteStore` (built per
+session by the `routes` factory) and the outbox (`EventOutbox`). Unit tests wire the fakes of
+`routing.testing.fakes`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,15 +18,13 @@ from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.messaging.consumer import Handler
-from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.organisation import Organisation
 
-from ..adapters import repository
-from ..adapters.repository import RouteState
+from ..adapters.repository import RouteState, RouteStore
 from ..domain.rules import (
-    ComplaintFacts,
     Decision,
-    TransferRejected,
+    RoutingFacts,
+    TransferRefusal,
     escalation_target,
     request_transfer,
     route,
@@ -27,6 +33,16 @@ from ..domain.rules import (
 SOURCE = "/routing"
 # A breached deadline the owner had to meet: sign for it, resolve it, keep the promised date.
 ESCALATED_CLOCKS = frozenset({"resolve", "start", "committed"})
+
+RouteStores = Callable[[AsyncSession], RouteStore]
+"""The `RouteStore` working in a session's transaction (`SqlRouteStore` in production)."""
+
+
+class EventOutbox(Protocol):
+    """Where handlers append the events they cause, in the caller's transaction (the shared
+    `complaints_shared.messaging.outbox.Outbox`; `FakeOutbox` in unit tests)."""
+
+    async def append(self, session: AsyncSession, envelopes: Iterable[Envelope]) -> None: ...
 
 
 def assigned_event(decision: Decision, previous_owner: str | None) -> r.ComplaintAssigned:
@@ -40,7 +56,8 @@ def assigned_event(decision: Decision, previous_owner: str | None) -> r.Complain
         reported_to=decision.reported_to,
         restricted=decision.restricted,
         considered=tuple(
-            r.RuleOutcome(rule=c.rule, fired=c.fired, reason=c.reason) for c in decision.considered
+            r.RuleOutcome(rule=rule.rule, fired=rule.fired, reason=rule.reason)
+            for rule in decision.considered
         ),
     )
 
@@ -53,8 +70,18 @@ def reports(decision: Decision, by_unit: str) -> list[r.ComplaintReported]:
     ]
 
 
-def facts_of(event: c.ComplaintReceived) -> ComplaintFacts:
-    return ComplaintFacts(
+def rejected_event(request: c.TransferRequested, refusal: TransferRefusal) -> r.TransferRejected:
+    """The refusal as the event that records it."""
+    return r.TransferRejected(
+        requested_by=request.unit,
+        to_unit=request.to_unit,
+        reason=refusal.reason,
+        rule=refusal.rule,
+    )
+
+
+def facts_of(event: c.ComplaintReceived) -> RoutingFacts:
+    return RoutingFacts(
         kind=event.kind,
         channel=event.channel,
         receiving_unit=event.receiving_unit,
@@ -65,11 +92,12 @@ def facts_of(event: c.ComplaintReceived) -> ComplaintFacts:
 
 
 class RoutingHandlers:
-    def __init__(self, org: Organisation, outbox: Outbox) -> None:
+    def __init__(self, org: Organisation, outbox: EventOutbox, routes: RouteStores) -> None:
         self.org = org
         self.outbox = outbox
+        self.routes = routes
 
-    def registry(self) -> dict[type, Handler]:
+    def registry(self) -> dict[type[Event], Handler]:
         return {
             c.ComplaintReceived: self.route_complaint,
             c.TransferRequested: self.transfer_complaint,
@@ -89,7 +117,7 @@ class RoutingHandlers:
             history=(decision.owner_unit,),
             restricted=decision.restricted,
         )
-        await repository.save(session, envelope.subject, state)
+        await self.routes(session).save(envelope.subject, state)
         await self.emit(
             session,
             envelope,
@@ -101,18 +129,13 @@ class RoutingHandlers:
         self, session: AsyncSession, envelope: Envelope, event: c.TransferRequested
     ) -> None:
         """Hand the complaint on if the rules allow it; a refusal is recorded, never dropped."""
-        state = await repository.load(session, envelope.subject)
+        routes = self.routes(session)
+        state = await routes.lock(envelope.subject)
         if state is None:
-            await self.emit(
-                session,
-                envelope,
-                r.TransferRejected(
-                    requested_by=event.unit,
-                    to_unit=event.to_unit,
-                    reason="routing has no record of this complaint",
-                    rule="unknown_complaint",
-                ),
+            unknown = TransferRefusal(
+                "routing has no record of this complaint", "unknown_complaint"
             )
+            await self.emit(session, envelope, rejected_event(event, unknown))
             return
         outcome = request_transfer(
             state.facts,
@@ -123,39 +146,45 @@ class RoutingHandlers:
             to_unit=event.to_unit,
             history=state.history,
         )
-        if isinstance(outcome, TransferRejected):
-            rejected = r.TransferRejected(
-                requested_by=event.unit,
-                to_unit=event.to_unit,
-                reason=outcome.reason,
-                rule=outcome.rule,
-            )
-            await self.emit(session, envelope, rejected)
+        if isinstance(outcome, TransferRefusal):
+            await self.emit(session, envelope, rejected_event(event, outcome))
             return
-        await repository.save(
-            session,
+        await self._hand_on(session, routes, envelope, event, state, outcome)
+
+    async def _hand_on(
+        self,
+        session: AsyncSession,
+        routes: RouteStore,
+        envelope: Envelope,
+        event: c.TransferRequested,
+        state: RouteState,
+        decision: Decision,
+    ) -> None:
+        """Record the accepted transfer: the new owner, then `transferred`, `assigned` and a
+        `reported` per unit the new owner reports to."""
+        await routes.save(
             envelope.subject,
             RouteState(
                 facts=state.facts,
-                owner_unit=outcome.owner_unit,
-                handling_level=outcome.handling_level,
-                history=(*state.history, outcome.owner_unit),
-                restricted=state.restricted or outcome.restricted,
+                owner_unit=decision.owner_unit,
+                handling_level=decision.handling_level,
+                history=(*state.history, decision.owner_unit),
+                restricted=state.restricted or decision.restricted,
             ),
         )
         transferred = r.ComplaintTransferred(
             from_unit=state.owner_unit,
-            to_unit=outcome.owner_unit,
+            to_unit=decision.owner_unit,
             reason=event.reason,
-            rule=outcome.rule,
+            rule=decision.rule,
             requested_by=event.unit,
         )
         await self.emit(
             session,
             envelope,
             transferred,
-            assigned_event(outcome, state.owner_unit),
-            *reports(outcome, state.owner_unit),
+            assigned_event(decision, state.owner_unit),
+            *reports(decision, state.owner_unit),
         )
 
     async def escalate_breach(
@@ -164,7 +193,8 @@ class RoutingHandlers:
         """A breached `resolve`, `start` or `committed` clock goes to the owner's supervisor.
 
         The owner keeps the complaint; the supervisor is now involved and accountable for
-        chasing it (DOMAIN.md §4: overdue handling is visible, attributed and escalated).
+        chasing it (docs/domain.md#escalation: overdue handling is visible, attributed and
+        escalated).
         """
         if event.clock not in ESCALATED_CLOCKS or event.owner_unit not in self.org:
             return
@@ -181,6 +211,7 @@ class RoutingHandlers:
         await self.emit(session, envelope, escalated)
 
     async def emit(self, session: AsyncSession, cause: Envelope, *events: Event) -> None:
+        """Append the events caused by `cause`, with ids derived from it and their position."""
         await self.outbox.append(
             session,
             [
