@@ -11,6 +11,7 @@ from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
 from .adapters.reads import SqlComplaintReads
+from .adapters.registry import sql_transactions
 from .adapters.tables import outbox, processed_events
 from .adapters.worklist import SqlWorklist
 from .config import IntakeSettings
@@ -45,7 +46,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.state.settings = settings
     app.state.org = org
     app.state.jwt_secret = settings.jwt_secret
-    app.state.submissions = Submissions(plumbing.sessions, plumbing.outbox, org)
+    app.state.submissions = Submissions(sql_transactions(plumbing.sessions, plumbing.outbox), org)
     app.state.queries = Queries(
         org, SqlComplaintReads(plumbing.sessions), SqlWorklist(plumbing.sessions)
     )

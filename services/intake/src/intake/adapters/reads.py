@@ -1,22 +1,37 @@
-"""Reading one complaint's views back for the API (SQL only)."""
+"""Reading one complaint's views back for the API (SQL only).
+
+`ComplaintReads` is what the queries need; `SqlComplaintReads` reads PostgreSQL,
+`intake.testing.FakeComplaintReads` the in-memory stores.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .tables import clock_views, complaint_views, complaints, timeline_entries
 
 
+class ComplaintReads(Protocol):
+    async def complaint(self, complaint_id: str) -> dict[str, Any] | None:
+        """The view row (every column of `complaint_views`) with its `clocks` (rows of
+        `clock_views`, by start); a complaint registered but not yet back from the log comes
+        back as the bare registration: `complaint_id`, `receiving_unit`, the command `state`
+        (JSON, may be None), no clocks and `registered_only`. None: no such complaint."""
+        ...
+
+    async def timeline(self, complaint_id: str) -> list[dict[str, Any]]:
+        """The complaint's timeline entries in log order (`position`)."""
+        ...
+
+
 class SqlComplaintReads:
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
     async def complaint(self, complaint_id: str) -> dict[str, Any] | None:
-        """The view row with its clocks; a registered complaint not yet back from the log
-        comes back as the bare registration (no `state`)."""
         async with self.sessions() as session:
             view = (
                 await session.execute(

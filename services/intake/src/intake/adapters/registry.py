@@ -1,15 +1,26 @@
-"""The command side's rows: each complaint intake registered, with its current state, and the
-idempotency keys of requests. Everything here runs inside the caller's transaction."""
+"""The command side's rows: each complaint intake registered, with its current state, the
+idempotency keys of requests, and the outbox its events leave by (SQL only).
+
+`CommandStore` is what the projection's consumer needs (the state, folded in its transaction);
+`Registry` is one transaction of the HTTP side: register, lock, fold, claim a key and append
+the event, all committed together or not at all
+(docs/architecture.md#transactional-outbox-and-relay). `intake.testing.FakeCommandStore` is
+both, in memory.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from complaints_shared.contracts.envelope import Envelope
+from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json, to_json
 
 from .tables import complaints, idempotency_keys
@@ -32,107 +43,143 @@ class ClaimedKey:
 class CommandStore(Protocol):
     """The command state of complaints, as the consumer folds other services' events in."""
 
-    async def lock(self, complaint_id: str) -> Registered | None: ...
+    async def lock(self, complaint_id: str) -> Registered | None:
+        """The complaint, locked until the transaction ends (None: not registered here): one
+        complaint's actions are decided one after another, against the state the last left."""
+        ...
 
     async def save_state(self, complaint_id: str, state: ComplaintState) -> None: ...
 
 
+class Registry(CommandStore, Protocol):
+    """One transaction of the command side; nothing of it lands unless it ends normally."""
+
+    async def register(
+        self,
+        *,
+        complaint_id: str,
+        receiving_unit: str,
+        posted_by: str,
+        received_event_id: str,
+        state: ComplaintState,
+    ) -> None: ...
+
+    async def claim_key(
+        self, *, caller: str, scope: str, key: str, digest: str, complaint_id: str, event_id: str
+    ) -> ClaimedKey | None:
+        """Claim an idempotency key; None when it is new, else what it was claimed with."""
+        ...
+
+    async def append(self, envelope: Envelope) -> None:
+        """Put the event in the outbox (the relay publishes it once this commits)."""
+        ...
+
+
+# Opens one `Registry` transaction: `async with transactions() as registry: ...`.
+Transactions = Callable[[], AbstractAsyncContextManager[Registry]]
+
+
 class SqlCommandStore:
+    """The `CommandStore` in PostgreSQL, inside the session's transaction."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def lock(self, complaint_id: str) -> Registered | None:
-        return await lock(self.session, complaint_id)
+        row = (
+            await self.session.execute(
+                select(
+                    complaints.c.received_event_id, complaints.c.state, complaints.c.receiving_unit
+                )
+                .where(complaints.c.complaint_id == complaint_id)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return None
+        state = (
+            from_json(row.state)
+            if row.state
+            else ComplaintState(  # registered before the command state was kept
+                registered=True, receiving_unit=row.receiving_unit, involved=(row.receiving_unit,)
+            )
+        )
+        return Registered(complaint_id, row.received_event_id, state)
 
     async def save_state(self, complaint_id: str, state: ComplaintState) -> None:
-        await save_state(self.session, complaint_id, state)
-
-
-async def register(
-    session: AsyncSession,
-    *,
-    complaint_id: str,
-    receiving_unit: str,
-    posted_by: str,
-    received_event_id: str,
-    state: ComplaintState,
-) -> None:
-    await session.execute(
-        insert(complaints).values(
-            complaint_id=complaint_id,
-            receiving_unit=receiving_unit,
-            posted_by=posted_by,
-            received_event_id=received_event_id,
-            state=to_json(state),
-        )
-    )
-
-
-async def lock(session: AsyncSession, complaint_id: str) -> Registered | None:
-    """The complaint's row, locked until the transaction ends: one complaint's actions are
-    decided one after another, against the state the previous one left."""
-    row = (
-        await session.execute(
-            select(complaints.c.received_event_id, complaints.c.state, complaints.c.receiving_unit)
+        await self.session.execute(
+            update(complaints)
             .where(complaints.c.complaint_id == complaint_id)
-            .with_for_update()
+            .values(state=to_json(state))
         )
-    ).first()
-    if row is None:
-        return None
-    state = (
-        from_json(row.state)
-        if row.state
-        else ComplaintState(
-            registered=True, receiving_unit=row.receiving_unit, involved=(row.receiving_unit,)
-        )
-    )
-    return Registered(complaint_id, row.received_event_id, state)
 
 
-async def save_state(session: AsyncSession, complaint_id: str, state: ComplaintState) -> None:
-    await session.execute(
-        update(complaints)
-        .where(complaints.c.complaint_id == complaint_id)
-        .values(state=to_json(state))
-    )
+class SqlRegistry(SqlCommandStore):
+    """The `Registry` in PostgreSQL: the session's transaction, the service's outbox table."""
 
+    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
+        super().__init__(session)
+        self.outbox = outbox
 
-async def claim_key(
-    session: AsyncSession,
-    *,
-    caller: str,
-    scope: str,
-    key: str,
-    digest: str,
-    complaint_id: str,
-    event_id: str,
-) -> ClaimedKey | None:
-    """Claim an idempotency key; None when it is new, else what it was claimed with before."""
-    claimed = (
-        await session.execute(
-            insert(idempotency_keys)
-            .values(
-                caller_unit=caller,
-                scope=scope,
-                key=key,
-                request_hash=digest,
+    async def register(
+        self,
+        *,
+        complaint_id: str,
+        receiving_unit: str,
+        posted_by: str,
+        received_event_id: str,
+        state: ComplaintState,
+    ) -> None:
+        await self.session.execute(
+            insert(complaints).values(
                 complaint_id=complaint_id,
-                event_id=event_id,
-            )
-            .on_conflict_do_nothing()
-            .returning(idempotency_keys.c.key)
-        )
-    ).first()
-    if claimed:
-        return None
-    earlier = (
-        await session.execute(
-            select(idempotency_keys).where(
-                idempotency_keys.c.caller_unit == caller,
-                idempotency_keys.c.scope == scope,
-                idempotency_keys.c.key == key,
+                receiving_unit=receiving_unit,
+                posted_by=posted_by,
+                received_event_id=received_event_id,
+                state=to_json(state),
             )
         )
-    ).one()
-    return ClaimedKey(earlier.request_hash, earlier.complaint_id, earlier.event_id)
+
+    async def claim_key(
+        self, *, caller: str, scope: str, key: str, digest: str, complaint_id: str, event_id: str
+    ) -> ClaimedKey | None:
+        keys = idempotency_keys.c
+        claimed = (
+            await self.session.execute(
+                insert(idempotency_keys)
+                .values(
+                    caller_unit=caller,
+                    scope=scope,
+                    key=key,
+                    request_hash=digest,
+                    complaint_id=complaint_id,
+                    event_id=event_id,
+                )
+                .on_conflict_do_nothing()
+                .returning(keys.key)
+            )
+        ).first()
+        if claimed:
+            return None
+        earlier = (
+            await self.session.execute(
+                select(idempotency_keys).where(
+                    keys.caller_unit == caller, keys.scope == scope, keys.key == key
+                )
+            )
+        ).one()
+        return ClaimedKey(earlier.request_hash, earlier.complaint_id, earlier.event_id)
+
+    async def append(self, envelope: Envelope) -> None:
+        await self.outbox.append(self.session, [envelope])
+
+
+def sql_transactions(sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> Transactions:
+    """`Transactions` on PostgreSQL: each a session in a transaction, committed on leaving."""
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[Registry]:
+        async with sessions.begin() as session:
+            yield SqlRegistry(session, outbox)
+
+    return transaction

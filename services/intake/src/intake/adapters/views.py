@@ -25,15 +25,26 @@ INFINITY: ColumnElement[datetime] = literal_column(
 
 
 class ViewStore(Protocol):
-    async def add_timeline_entry(self, **values: Any) -> None: ...
+    async def add_timeline_entry(self, **values: Any) -> None:
+        """A row of `timeline_entries` (its `position` is given by the store, in log order)."""
+        ...
 
-    async def lock_state(self, complaint_id: str) -> ComplaintState | None: ...
+    async def lock_state(self, complaint_id: str) -> ComplaintState | None:
+        """The folded state kept on the view, the row locked; None: no view yet."""
+        ...
 
-    async def upsert_view(self, complaint_id: str, values: dict[str, Any]) -> None: ...
+    async def upsert_view(self, complaint_id: str, values: dict[str, Any]) -> None:
+        """Create the view with `values` (other columns at their defaults) or change those."""
+        ...
 
-    async def upsert_clock(self, complaint_id: str, clock: str, values: dict[str, Any]) -> None: ...
+    async def upsert_clock(self, complaint_id: str, clock: str, values: dict[str, Any]) -> None:
+        """Likewise for one clock of the complaint (a new clock is `running`)."""
+        ...
 
-    async def refresh_next_due(self, complaint_id: str) -> None: ...
+    async def refresh_next_due(self, complaint_id: str) -> None:
+        """Put the earliest running or breached clock with a due time on the view: `next_due`
+        (due time in UTC), `next_due_at`, and `due_order` ('infinity' without one)."""
+        ...
 
 
 class SqlViews:
@@ -43,90 +54,69 @@ class SqlViews:
         self.session = session
 
     async def add_timeline_entry(self, **values: Any) -> None:
-        await add_timeline_entry(self.session, **values)
+        await self.session.execute(insert(timeline_entries).values(**values))
 
     async def lock_state(self, complaint_id: str) -> ComplaintState | None:
-        return await lock_state(self.session, complaint_id)
+        """The complaint's folded state, its view row locked; None when there is no row yet."""
+        row = (
+            await self.session.execute(
+                select(complaint_views.c.state)
+                .where(complaint_views.c.complaint_id == complaint_id)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return None
+        return from_json(row.state) if row.state else ComplaintState()
 
     async def upsert_view(self, complaint_id: str, values: dict[str, Any]) -> None:
-        await upsert_view(self.session, complaint_id, values)
+        values = {**values, "updated_at": func.now()}
+        statement = insert(complaint_views).values(complaint_id=complaint_id, **values)
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["complaint_id"], set_=values)
+        )
 
     async def upsert_clock(self, complaint_id: str, clock: str, values: dict[str, Any]) -> None:
-        await upsert_clock(self.session, complaint_id, clock, values)
+        values = {**values, "updated_at": func.now()}
+        statement = insert(clock_views).values(
+            complaint_id=complaint_id, clock=clock, **{"state": "running", **values}
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["complaint_id", "clock"], set_=values)
+        )
 
     async def refresh_next_due(self, complaint_id: str) -> None:
-        await refresh_next_due(self.session, complaint_id)
-
-
-async def add_timeline_entry(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(timeline_entries).values(**values))
-
-
-async def lock_state(session: AsyncSession, complaint_id: str) -> ComplaintState | None:
-    """The complaint's folded state, its view row locked; None when there is no row yet."""
-    row = (
-        await session.execute(
-            select(complaint_views.c.state)
-            .where(complaint_views.c.complaint_id == complaint_id)
-            .with_for_update()
-        )
-    ).first()
-    if row is None:
-        return None
-    return from_json(row.state) if row.state else ComplaintState()
-
-
-async def upsert_view(session: AsyncSession, complaint_id: str, values: dict[str, Any]) -> None:
-    values = {**values, "updated_at": func.now()}
-    statement = insert(complaint_views).values(complaint_id=complaint_id, **values)
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=["complaint_id"], set_=values)
-    )
-
-
-async def upsert_clock(
-    session: AsyncSession, complaint_id: str, clock: str, values: dict[str, Any]
-) -> None:
-    values = {**values, "updated_at": func.now()}
-    statement = insert(clock_views).values(
-        complaint_id=complaint_id, clock=clock, **{"state": "running", **values}
-    )
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=["complaint_id", "clock"], set_=values)
-    )
-
-
-async def refresh_next_due(session: AsyncSession, complaint_id: str) -> None:
-    """Keep the complaint's earliest running or breached clock on its view (worklist order)."""
-    c = clock_views.c
-    earliest = (
-        await session.execute(
-            select(c.clock, c.due_at, c.state, c.owner_unit)
-            .where(
-                c.complaint_id == complaint_id,
-                c.state.in_(LIVE_CLOCK_STATES),
-                c.due_at.is_not(None),
+        """Keep the complaint's earliest running or breached clock on its view (worklist
+        order)."""
+        c = clock_views.c
+        earliest = (
+            await self.session.execute(
+                select(c.clock, c.due_at, c.state, c.owner_unit)
+                .where(
+                    c.complaint_id == complaint_id,
+                    c.state.in_(LIVE_CLOCK_STATES),
+                    c.due_at.is_not(None),
+                )
+                .order_by(c.due_at, c.clock)
+                .limit(1)
             )
-            .order_by(c.due_at, c.clock)
-            .limit(1)
+        ).first()
+        next_due = (
+            None
+            if earliest is None
+            else {
+                "clock": earliest.clock,
+                "due_at": earliest.due_at.isoformat(),
+                "state": earliest.state,
+                "owner_unit": earliest.owner_unit,
+            }
         )
-    ).first()
-    next_due = (
-        None
-        if earliest is None
-        else {
-            "clock": earliest.clock,
-            "due_at": earliest.due_at.isoformat(),
-            "state": earliest.state,
-            "owner_unit": earliest.owner_unit,
-        }
-    )
-    await session.execute(
-        update(complaint_views)
-        .where(complaint_views.c.complaint_id == complaint_id)
-        .values(
-            next_due_at=earliest.due_at if earliest else None,
-            due_order=earliest.due_at if earliest else INFINITY,
-            next_due=next_due,
+        await self.session.execute(
+            update(complaint_views)
+            .where(complaint_views.c.complaint_id == complaint_id)
+            .values(
+                next_due_at=earliest.due_at if earliest else None,
+                due_order=earliest.due_at if earliest else INFINITY,
+                next_due=next_due,
+            )
         )
-    )

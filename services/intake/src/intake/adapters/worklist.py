@@ -38,10 +38,14 @@ class Position:
     complaint_id: str
 
 
-class AbstractWorklist(Protocol):
+class Worklist(Protocol):
     async def page(
         self, sight: Sight, wanted: WorklistFilter, after: Position | None, limit: int
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[dict[str, Any]]:
+        """The first `limit` complaints after `after` the caller may see (`visible_to`) that
+        `wanted` selects, by (due_order, complaint_id): the earliest live clock first, those
+        without one last. Only complaints back from the log (`received_at` set)."""
+        ...
 
 
 def visible_to(sight: Sight) -> ColumnElement[bool]:

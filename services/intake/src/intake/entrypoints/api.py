@@ -19,9 +19,9 @@ from ..adapters.worklist import WorklistFilter
 from ..domain.admission import Refusal, check_action, check_complaint
 from ..service_layer.queries import NotVisible, Queries
 from ..service_layer.submissions import (
-    Accepted,
     ActionRefused,
     IdempotencyConflict,
+    Recorded,
     Submissions,
     UnknownComplaint,
 )
@@ -112,11 +112,11 @@ def _refused(refused: ActionRefused, complaint_id: str, caller: str) -> Problem:
     )
 
 
-def _accepted(accepted: Accepted) -> JSONResponse:
+def _accepted(recorded: Recorded) -> JSONResponse:
     return JSONResponse(
-        {"complaint_id": accepted.complaint_id, "event_id": accepted.event_id},
+        {"complaint_id": recorded.complaint_id, "event_id": recorded.event_id},
         status_code=202,
-        headers={"Location": f"/v1/complaints/{accepted.complaint_id}"},
+        headers={"Location": f"/v1/complaints/{recorded.complaint_id}"},
     )
 
 
@@ -143,7 +143,7 @@ async def submit_complaint(
     )
     event = ComplaintReceived(**body.model_dump(), posted_by=caller)
     try:
-        accepted = await writes.submit_complaint(
+        recorded = await writes.submit_complaint(
             caller=caller,
             event=event,
             received_at=body.received_at,
@@ -152,7 +152,7 @@ async def submit_complaint(
         )
     except IdempotencyConflict as exc:
         raise Problem(409, "Idempotency key reused", "this key was used with another body") from exc
-    return _accepted(accepted)
+    return _accepted(recorded)
 
 
 @router.post("/complaints/{complaint_id}/events", status_code=202, response_model=EventAccepted)
@@ -177,7 +177,7 @@ async def post_action(
     data = body.model_dump(exclude={"type"})
     event = UNIT_ACTIONS[body.type](**data, posted_by=caller)
     try:
-        accepted = await writes.record_action(
+        recorded = await writes.record_action(
             caller=caller,
             complaint_id=complaint_id,
             action=body.type,
@@ -192,7 +192,7 @@ async def post_action(
         raise _refused(exc, complaint_id, caller) from exc
     except IdempotencyConflict as exc:
         raise Problem(409, "Idempotency key reused", "this key was used with another body") from exc
-    return _accepted(accepted)
+    return _accepted(recorded)
 
 
 @router.get("/complaints", response_model=WorklistPublic)

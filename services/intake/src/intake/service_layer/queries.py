@@ -10,8 +10,8 @@ from complaints_shared.workflow.lifecycle import ComplaintState, from_json, stay
 from complaints_shared.workflow.local_time import local_to
 from complaints_shared.workflow.visibility import Involvement, Sight, may_see
 
-from ..adapters.reads import SqlComplaintReads
-from ..adapters.worklist import AbstractWorklist, Position, WorklistFilter
+from ..adapters.reads import ComplaintReads
+from ..adapters.worklist import Position, Worklist, WorklistFilter
 
 
 class NotVisible(Exception):
@@ -19,9 +19,7 @@ class NotVisible(Exception):
 
 
 class Queries:
-    def __init__(
-        self, org: Organisation, reads: SqlComplaintReads, worklist: AbstractWorklist
-    ) -> None:
+    def __init__(self, org: Organisation, reads: ComplaintReads, worklist: Worklist) -> None:
         self.org = org
         self.reads = reads
         self.worklists = worklist

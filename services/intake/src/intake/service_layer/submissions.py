@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from complaints_shared.contracts.base import Event
+from complaints_shared.contracts.complaint_events import ComplaintReceived
 from complaints_shared.contracts.envelope import Envelope, new_id
-from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.authority import Refused, decide
 from complaints_shared.workflow.lifecycle import ComplaintState, apply
 
-from ..adapters import registry
+from ..adapters.registry import CommandStore, Registry, Transactions
 
 SOURCE = "/intake"
 
@@ -42,45 +40,50 @@ class ActionRefused(Exception):
 
 
 @dataclass(frozen=True)
-class Accepted:
+class Recorded:
+    """What a request recorded (or, `replayed`, what the same request recorded before)."""
+
     complaint_id: str
     event_id: str
     replayed: bool = False
 
 
-def request_hash(body: dict) -> str:
+def request_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class Submissions:
-    def __init__(self, sessions: async_sessionmaker, outbox: Outbox, org: Organisation) -> None:
-        self.sessions = sessions
-        self.outbox = outbox
+    def __init__(self, transactions: Transactions, org: Organisation) -> None:
+        self.transactions = transactions
         self.org = org
 
     async def submit_complaint(
-        self, *, caller: str, event: Any, received_at: datetime, key: str | None, body: dict
-    ) -> Accepted:
+        self,
+        *,
+        caller: str,
+        event: ComplaintReceived,
+        received_at: datetime,
+        key: str | None,
+        body: dict[str, Any],
+    ) -> Recorded:
+        """Register the complaint and append its event; raises `IdempotencyConflict`."""
         complaint_id, event_id = new_id(), new_id()
-        async with self.sessions.begin() as session:
+        async with self.transactions() as registry:
             if key is not None:
                 earlier = await _claim(
-                    session, caller, "complaints", key, request_hash(body), complaint_id, event_id
+                    registry, caller, "complaints", key, request_hash(body), complaint_id, event_id
                 )
                 if earlier:
                     return earlier
             await registry.register(
-                session,
                 complaint_id=complaint_id,
                 receiving_unit=event.receiving_unit,
                 posted_by=caller,
                 received_event_id=event_id,
                 state=apply(ComplaintState(), event, received_at),
             )
-            await self.outbox.append(
-                session, [_envelope(event_id, complaint_id, event, received_at)]
-            )
-        return Accepted(complaint_id, event_id)
+            await registry.append(_envelope(event_id, complaint_id, event, received_at))
+        return Recorded(complaint_id, event_id)
 
     async def record_action(
         self,
@@ -91,19 +94,19 @@ class Submissions:
         event: Event,
         at: datetime,
         key: str | None,
-        body: dict,
-    ) -> Accepted:
+        body: dict[str, Any],
+    ) -> Recorded:
         """Decide, fold and append the action; raises `ActionRefused` (nothing recorded),
         `UnknownComplaint` or `IdempotencyConflict`."""
         event_id = new_id()
-        async with self.sessions.begin() as session:
-            row = await registry.lock(session, complaint_id)
+        async with self.transactions() as registry:
+            row = await registry.lock(complaint_id)
             if row is None:
                 raise UnknownComplaint(complaint_id)
             if key is not None:
                 scope = f"events:{complaint_id}"
                 earlier = await _claim(
-                    session, caller, scope, key, request_hash(body), complaint_id, event_id
+                    registry, caller, scope, key, request_hash(body), complaint_id, event_id
                 )
                 if earlier:
                     return earlier
@@ -111,16 +114,15 @@ class Submissions:
                 self.org, row.state, caller=caller, unit=body["unit"], action=action, data=body
             )
             if refused is not None:
-                raise ActionRefused(refused)
-            await registry.save_state(session, complaint_id, apply(row.state, event, at))
-            envelope = _envelope(
-                event_id, complaint_id, event, at, correlation=row.received_event_id
+                raise ActionRefused(refused)  # leaving the transaction undoes the key's claim
+            await registry.save_state(complaint_id, apply(row.state, event, at))
+            await registry.append(
+                _envelope(event_id, complaint_id, event, at, correlation=row.received_event_id)
             )
-            await self.outbox.append(session, [envelope])
-        return Accepted(complaint_id, event_id)
+        return Recorded(complaint_id, event_id)
 
 
-async def fold_foreign(store: registry.CommandStore, envelope: Envelope, event: Event) -> None:
+async def fold_foreign(store: CommandStore, envelope: Envelope, event: Event) -> None:
     """Fold another service's event (routing's assignment, a clock) into the command state, in
     the consumer's transaction. Intake's own events were folded when they were accepted."""
     if envelope.source == SOURCE:
@@ -134,17 +136,16 @@ async def fold_foreign(store: registry.CommandStore, envelope: Envelope, event: 
 
 
 async def _claim(
-    session: AsyncSession,
+    registry: Registry,
     caller: str,
     scope: str,
     key: str,
     digest: str,
     complaint_id: str,
     event_id: str,
-) -> Accepted | None:
+) -> Recorded | None:
     """Claim an idempotency key; return the earlier answer if it was claimed before."""
     earlier = await registry.claim_key(
-        session,
         caller=caller,
         scope=scope,
         key=key,
@@ -156,7 +157,7 @@ async def _claim(
         return None
     if earlier.request_hash != digest:
         raise IdempotencyConflict(key)
-    return Accepted(earlier.complaint_id, earlier.event_id, replayed=True)
+    return Recorded(earlier.complaint_id, earlier.event_id, replayed=True)
 
 
 def _envelope(

@@ -1,13 +1,57 @@
-"""In-memory `ViewStore` and `CommandStore`: the same behaviour as the SQL adapters."""
+"""In-memory stand-ins for intake's stores, with the behaviour of the SQL adapters (the contract
+tests in services/intake/tests/integration run the same cases against both).
+
+`FakeViews` (`ViewStore`) and `FakeCommandStore` (`CommandStore`, and through `transaction` the
+`Registry` of `Submissions`) hold the rows; `FakeComplaintReads` (`ComplaintReads`) and
+`FakeWorklist` (`Worklist`) read them back as the queries' SQL does.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
+from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json, to_json
+from complaints_shared.workflow.visibility import Sight
 
-from ..adapters.registry import Registered
+from ..adapters.registry import ClaimedKey, Registered, Registry
 from ..adapters.views import LIVE_CLOCK_STATES
+from ..adapters.worklist import Position, WorklistFilter
+
+INFINITY = datetime.max  # PostgreSQL's 'infinity' as asyncpg reads it: naive, the latest time
+
+# The columns of `complaint_views` and `clock_views` with their defaults.
+VIEW_DEFAULTS: dict[str, Any] = {
+    **dict.fromkeys(
+        (
+            "status kind channel receiving_unit business_line severity received_at customer "
+            "owner_unit handling_level classification satisfaction updated_at state category "
+            "handler_id handler next_due_at next_due"
+        ).split()
+    ),
+    "flags": [],
+    "restricted": False,
+    "units_involved": [],
+    "provinces": [],
+    "due_order": INFINITY,
+}
+CLOCK_DEFAULTS: dict[str, Any] = {
+    "state": "running",
+    "owner_unit": None,
+    "started_at": None,
+    "due_at": None,
+    "late": False,
+    "updated_at": None,
+}
+# What a worklist item carries (the SQL worklist's columns).
+WORKLIST_COLUMNS = (
+    "complaint_id status owner_unit handling_level receiving_unit business_line category "
+    "channel received_at handler next_due next_due_at"
+).split()
 
 
 class FakeViews:
@@ -28,36 +72,207 @@ class FakeViews:
         return from_json(view["state"]) if view.get("state") else ComplaintState()
 
     async def upsert_view(self, complaint_id: str, values: dict[str, Any]) -> None:
-        self.views.setdefault(complaint_id, {"complaint_id": complaint_id}).update(values)
+        view = self.views.setdefault(complaint_id, {"complaint_id": complaint_id, **VIEW_DEFAULTS})
+        view.update(values, updated_at=datetime.now(UTC))
 
     async def upsert_clock(self, complaint_id: str, clock: str, values: dict[str, Any]) -> None:
-        row = self.clocks.setdefault((complaint_id, clock), {"state": "running", "clock": clock})
-        row.update(values)
+        new = {"complaint_id": complaint_id, "clock": clock, **CLOCK_DEFAULTS}
+        row = self.clocks.setdefault((complaint_id, clock), new)
+        row.update(values, updated_at=datetime.now(UTC))
 
     async def refresh_next_due(self, complaint_id: str) -> None:
+        view = self.views.get(complaint_id)
+        if view is None:
+            return
         live = [
             row
             for (cid, _), row in self.clocks.items()
-            if cid == complaint_id and row["state"] in LIVE_CLOCK_STATES and row.get("due_at")
+            if cid == complaint_id and row["state"] in LIVE_CLOCK_STATES and row["due_at"]
         ]
         earliest = min(live, key=lambda row: (row["due_at"], row["clock"]), default=None)
-        self.views[complaint_id]["next_due_at"] = earliest["due_at"] if earliest else None
+        view["next_due_at"] = earliest["due_at"] if earliest else None
+        view["due_order"] = earliest["due_at"] if earliest else INFINITY
+        view["next_due"] = (
+            None
+            if earliest is None
+            else {
+                "clock": earliest["clock"],
+                "due_at": earliest["due_at"].astimezone(UTC).isoformat(),
+                "state": earliest["state"],
+                "owner_unit": earliest["owner_unit"],
+            }
+        )
+
+
+@dataclass(frozen=True)
+class RegisteredRow:
+    receiving_unit: str
+    posted_by: str
+    received_event_id: str
+    state: dict[str, Any] | None  # the command state's JSON
 
 
 class FakeCommandStore:
-    def __init__(self) -> None:
-        self.states: dict[str, dict[str, Any]] = {}
-        self.received_event_ids: dict[str, str] = {}
+    """The command side in memory: the `CommandStore` the projection folds into directly, and,
+    through `transaction()`, the `Registry` of `Submissions`, whose writes (complaints, keys,
+    outbox) are undone when the block raises, as a rolled-back transaction's."""
 
-    def register(self, complaint_id: str, received_event_id: str, state: ComplaintState) -> None:
-        self.states[complaint_id] = to_json(state)
-        self.received_event_ids[complaint_id] = received_event_id
+    def __init__(self) -> None:
+        self.complaints: dict[str, RegisteredRow] = {}
+        self.keys: dict[tuple[str, str, str], ClaimedKey] = {}
+        self.outbox: list[Envelope] = []
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Registry]:
+        saved = (dict(self.complaints), dict(self.keys), list(self.outbox))
+        try:
+            yield self
+        except BaseException:
+            self.complaints, self.keys, self.outbox = saved
+            raise
+
+    async def register(
+        self,
+        *,
+        complaint_id: str,
+        receiving_unit: str,
+        posted_by: str,
+        received_event_id: str,
+        state: ComplaintState,
+    ) -> None:
+        if complaint_id in self.complaints:
+            raise ValueError(f"complaint {complaint_id} already registered")
+        self.complaints[complaint_id] = RegisteredRow(
+            receiving_unit, posted_by, received_event_id, to_json(state)
+        )
 
     async def lock(self, complaint_id: str) -> Registered | None:
-        if complaint_id not in self.states:
+        row = self.complaints.get(complaint_id)
+        if row is None:
             return None
-        state = from_json(self.states[complaint_id])
-        return Registered(complaint_id, self.received_event_ids[complaint_id], state)
+        state = (
+            from_json(row.state)
+            if row.state
+            else ComplaintState(
+                registered=True, receiving_unit=row.receiving_unit, involved=(row.receiving_unit,)
+            )
+        )
+        return Registered(complaint_id, row.received_event_id, state)
 
     async def save_state(self, complaint_id: str, state: ComplaintState) -> None:
-        self.states[complaint_id] = to_json(state)
+        if complaint_id in self.complaints:
+            self.complaints[complaint_id] = replace(
+                self.complaints[complaint_id], state=to_json(state)
+            )
+
+    async def claim_key(
+        self, *, caller: str, scope: str, key: str, digest: str, complaint_id: str, event_id: str
+    ) -> ClaimedKey | None:
+        earlier = self.keys.get((caller, scope, key))
+        if earlier is None:
+            self.keys[caller, scope, key] = ClaimedKey(digest, complaint_id, event_id)
+        return earlier
+
+    async def append(self, envelope: Envelope) -> None:
+        self.outbox.append(envelope)
+
+
+class FakeComplaintReads:
+    """`ComplaintReads` over the in-memory views and command store."""
+
+    def __init__(self, views: FakeViews, commands: FakeCommandStore) -> None:
+        self.views = views
+        self.commands = commands
+
+    async def complaint(self, complaint_id: str) -> dict[str, Any] | None:
+        view = self.views.views.get(complaint_id)
+        if view is None or view["received_at"] is None:
+            registered = self.commands.complaints.get(complaint_id)
+            if registered is None:
+                return None
+            return {
+                "complaint_id": complaint_id,
+                "receiving_unit": registered.receiving_unit,
+                "state": registered.state,
+                "clocks": [],
+                "registered_only": True,
+            }
+        clocks = [
+            dict(row)
+            for row in self.views.clocks.values()
+            if row["complaint_id"] == view["complaint_id"]
+        ]
+        clocks.sort(key=lambda row: _time_key(row["started_at"] or INFINITY))  # NULLs last
+        return {**view, "clocks": clocks}
+
+    async def timeline(self, complaint_id: str) -> list[dict[str, Any]]:
+        entries = [dict(e) for e in self.views.timeline if e["complaint_id"] == complaint_id]
+        return sorted(entries, key=lambda entry: entry["position"])
+
+
+class FakeWorklist:
+    """`Worklist` over the in-memory views: the SQL worklist's filters, order and visibility.
+
+    Complaint ids are compared as Python strings: PostgreSQL compares them by the database's
+    collation, which agrees for the embedded server's C.UTF-8 (and for the service's UUIDs)."""
+
+    def __init__(self, views: FakeViews) -> None:
+        self.views = views
+
+    async def page(
+        self, sight: Sight, wanted: WorklistFilter, after: Position | None, limit: int
+    ) -> list[dict[str, Any]]:
+        rows = [
+            row
+            for row in self.views.views.values()
+            if row["status"] in wanted.statuses
+            and row["received_at"] is not None
+            and _visible(row, sight)
+            and self._wanted(row, wanted)
+        ]
+        rows.sort(key=_worklist_order)
+        if after is not None:
+            start = (_time_key(after.due_at or INFINITY), after.complaint_id)
+            rows = [row for row in rows if _worklist_order(row) > start]
+        return [{column: row[column] for column in WORKLIST_COLUMNS} for row in rows[:limit]]
+
+    def _wanted(self, row: dict[str, Any], wanted: WorklistFilter) -> bool:
+        for column, value in (
+            ("owner_unit", wanted.owner_unit),
+            ("receiving_unit", wanted.receiving_unit),
+            ("handler_id", wanted.handler),
+        ):
+            if value is not None and row[column] != value:
+                return False
+        if wanted.awaiting is not None and not self._awaits(row["complaint_id"], wanted.awaiting):
+            return False
+        due = row["next_due_at"]
+        return wanted.due_before is None or (due is not None and due < wanted.due_before)
+
+    def _awaits(self, complaint_id: str, unit: str) -> bool:
+        return any(
+            clock["complaint_id"] == complaint_id
+            and clock["owner_unit"] == unit
+            and clock["state"] in LIVE_CLOCK_STATES
+            for clock in self.views.clocks.values()
+        )
+
+
+def _time_key(due: datetime) -> tuple[bool, datetime]:
+    """`due_order` as PostgreSQL sorts it: 'infinity' after every time."""
+    return (True, datetime.min.replace(tzinfo=UTC)) if due == INFINITY else (False, due)
+
+
+def _worklist_order(row: dict[str, Any]) -> tuple[tuple[bool, datetime], str]:
+    return _time_key(row["due_order"]), row["complaint_id"]
+
+
+def _visible(row: dict[str, Any], sight: Sight) -> bool:
+    """`adapters.worklist.visible_to` over a row."""
+    if sight.everything or not sight.units.isdisjoint(row["units_involved"]):
+        return True
+    return (
+        bool(sight.provinces)
+        and not row["restricted"]
+        and not sight.provinces.isdisjoint(row["provinces"])
+    )

@@ -1,0 +1,223 @@
+"""Registering complaints and recording actions, on the in-memory command store: idempotency
+keys, the shared authority rules under the complaint's lock, and nothing recorded on refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from complaints_shared.contracts.envelope import Envelope
+from complaints_shared.workflow.lifecycle import from_json
+from intake.service_layer.submissions import (
+    SOURCE,
+    ActionRefused,
+    IdempotencyConflict,
+    Recorded,
+    Submissions,
+    UnknownComplaint,
+    fold_foreign,
+)
+from intake.testing import FakeCommandStore
+
+from .events import ORG, T0, action, assigned, at, envelope, received
+
+
+@pytest.fixture
+def store() -> FakeCommandStore:
+    return FakeCommandStore()
+
+
+@pytest.fixture
+def submissions(store: FakeCommandStore) -> Submissions:
+    return Submissions(store.transaction, ORG)
+
+
+async def submit(
+    submissions: Submissions, caller: str = "YN-KM-01", key: str | None = None, **overrides: Any
+) -> Recorded:
+    event = received(**overrides)
+    return await submissions.submit_complaint(
+        caller=caller,
+        event=event,
+        received_at=event.received_at,
+        key=key,
+        body=event.model_dump(mode="json", exclude={"posted_by"}),
+    )
+
+
+async def act(
+    submissions: Submissions,
+    complaint_id: str,
+    name: str,
+    unit: str,
+    *,
+    caller: str | None = None,
+    key: str | None = None,
+    **data: Any,
+) -> Recorded:
+    event = action(name, unit, at(5), **data)
+    body = {"type": name, **event.model_dump(mode="json", exclude={"posted_by"})}
+    return await submissions.record_action(
+        caller=caller or unit,
+        complaint_id=complaint_id,
+        action=name,
+        event=event,
+        at=event.at,
+        key=key,
+        body=body,
+    )
+
+
+async def routed(store: FakeCommandStore, complaint_id: str, owner: str) -> None:
+    """Routing's assignment, folded in as the consumer does."""
+    await fold_foreign(store, envelope(complaint_id, assigned(owner)), assigned(owner))
+
+
+def status(store: FakeCommandStore, complaint_id: str) -> str:
+    state = store.complaints[complaint_id].state
+    assert state is not None
+    return from_json(state).status
+
+
+async def test_a_complaint_is_registered_with_its_state_and_its_event(store, submissions):
+    recorded = await submit(submissions)
+    row = store.complaints[recorded.complaint_id]
+    assert (row.receiving_unit, row.posted_by, row.received_event_id) == (
+        "YN-KM-01",
+        "YN-KM-01",
+        recorded.event_id,
+    )
+    assert status(store, recorded.complaint_id) == "received"
+    [sent] = store.outbox
+    assert (sent.id, sent.subject, sent.source, sent.type) == (
+        recorded.event_id,
+        recorded.complaint_id,
+        SOURCE,
+        "complaint.received.v1",
+    )
+    assert sent.time == T0 and sent.correlation_id == sent.id
+    assert not recorded.replayed
+
+
+async def test_the_same_key_and_body_return_the_same_ids_and_record_once(store, submissions):
+    first = await submit(submissions, key="k1")
+    again = await submit(submissions, key="k1")
+    assert (again.complaint_id, again.event_id, again.replayed) == (
+        first.complaint_id,
+        first.event_id,
+        True,
+    )
+    assert list(store.complaints) == [first.complaint_id]
+    assert len(store.outbox) == 1
+
+
+async def test_the_same_key_with_another_body_is_a_conflict(store, submissions):
+    await submit(submissions, key="k1")
+    with pytest.raises(IdempotencyConflict):
+        await submit(submissions, key="k1", summary="another story")
+    assert len(store.complaints) == 1 and len(store.outbox) == 1
+
+
+async def test_keys_are_per_caller(store, submissions):
+    first = await submit(submissions, key="k1")
+    other = await submit(submissions, caller="YN-KM", key="k1")
+    assert other.complaint_id != first.complaint_id and not other.replayed
+
+
+async def test_an_action_on_an_unknown_complaint(store, submissions):
+    with pytest.raises(UnknownComplaint):
+        await act(submissions, "nope", "note", "YN-KM-01", text="hello")
+    assert store.outbox == [] and store.keys == {}
+
+
+async def test_an_allowed_action_is_folded_into_the_state_and_appended(store, submissions):
+    complaint = await submit(submissions)
+    await routed(store, complaint.complaint_id, "YN-KM-01")
+    assert status(store, complaint.complaint_id) == "assigned"
+    recorded = await act(submissions, complaint.complaint_id, "accepted", "YN-KM-01")
+    assert status(store, complaint.complaint_id) == "in_progress"
+    sent: Envelope = store.outbox[-1]
+    assert (sent.id, sent.type, sent.subject) == (
+        recorded.event_id,
+        "complaint.accepted.v1",
+        complaint.complaint_id,
+    )
+    assert sent.correlation_id == complaint.event_id  # the complaint's received event
+    assert sent.time == at(5)
+
+
+REFUSALS = [
+    # (caller, acting as, action, data, status, retry): the workflow's checks, in their order.
+    ("YN-DL", "YN-DL", "note", {"text": "x"}, 404, False),  # another branch: may not see it
+    ("YN-KM-02", "YN-KM-02", "note", {"text": "x"}, 404, False),  # a sibling outlet
+    ("YN-KM", "YN-DL-01", "note", {"text": "x"}, 403, False),  # acting as a unit not below it
+    ("YN-KM", "YN-KM-CARDS", "accepted", {}, 403, False),  # neither owner nor above it
+    ("YN-KM-01", "YN-KM-01", "resolved", {"reply": "done"}, 409, False),  # not yet accepted
+]
+
+
+@pytest.mark.parametrize(("caller", "unit", "name", "data", "code", "retry"), REFUSALS)
+async def test_a_refused_action_records_nothing(
+    store, submissions, caller, unit, name, data, code, retry
+):
+    complaint = await submit(submissions)
+    await routed(store, complaint.complaint_id, "YN-KM-01")
+    before = (dict(store.complaints), list(store.outbox), dict(store.keys))
+    with pytest.raises(ActionRefused) as refused:
+        await act(submissions, complaint.complaint_id, name, unit, caller=caller, key="k", **data)
+    assert (refused.value.refused.status, refused.value.refused.retry) == (code, retry)
+    assert (dict(store.complaints), list(store.outbox), dict(store.keys)) == before
+    if code == 409:
+        assert refused.value.refused.complaint_status == "assigned"
+        assert "accepted" in refused.value.refused.allowed_actions
+
+
+async def test_an_action_before_routing_named_the_owner_is_a_conflict_to_retry(store, submissions):
+    complaint = await submit(submissions)
+    with pytest.raises(ActionRefused) as refused:
+        await act(submissions, complaint.complaint_id, "accepted", "YN-KM-01")
+    assert (refused.value.refused.status, refused.value.refused.retry) == (409, True)
+    assert status(store, complaint.complaint_id) == "received" and len(store.outbox) == 1
+
+
+async def test_a_refused_action_leaves_its_key_unclaimed(store, submissions):
+    complaint = await submit(submissions)
+    await routed(store, complaint.complaint_id, "YN-KM-01")
+    with pytest.raises(ActionRefused):
+        await act(submissions, complaint.complaint_id, "resolved", "YN-KM-01", key="k", reply="x")
+    recorded = await act(submissions, complaint.complaint_id, "accepted", "YN-KM-01", key="k")
+    assert not recorded.replayed and status(store, complaint.complaint_id) == "in_progress"
+
+
+async def test_a_replayed_action_returns_the_same_ids_and_folds_once(store, submissions):
+    complaint = await submit(submissions)
+    await routed(store, complaint.complaint_id, "YN-KM-01")
+    first = await act(submissions, complaint.complaint_id, "accepted", "YN-KM-01", key="a")
+    again = await act(submissions, complaint.complaint_id, "accepted", "YN-KM-01", key="a")
+    assert (again.event_id, again.replayed) == (first.event_id, True)
+    assert len(store.outbox) == 2  # received, accepted
+    with pytest.raises(IdempotencyConflict):
+        await act(submissions, complaint.complaint_id, "note", "YN-KM-01", key="a", text="x")
+
+
+async def test_a_second_resolution_right_after_the_first_is_refused(store, submissions):
+    complaint = await submit(submissions)
+    await routed(store, complaint.complaint_id, "YN-KM-01")
+    await act(submissions, complaint.complaint_id, "accepted", "YN-KM-01")
+    await act(submissions, complaint.complaint_id, "resolved", "YN-KM-01", reply="refunded")
+    with pytest.raises(ActionRefused) as refused:
+        await act(submissions, complaint.complaint_id, "resolved", "YN-KM-01", reply="again")
+    assert refused.value.refused.status == 409
+    assert status(store, complaint.complaint_id) == "resolved"
+
+
+async def test_other_services_events_fold_in_but_intakes_own_do_not_twice(store, submissions):
+    complaint = await submit(submissions)
+    own = envelope(complaint.complaint_id, assigned("YN-KM-01"), source=SOURCE)
+    await fold_foreign(store, own, assigned("YN-KM-01"))
+    assert status(store, complaint.complaint_id) == "received"
+    await fold_foreign(store, envelope("unknown", assigned("YN-KM-01")), assigned("YN-KM-01"))
+    assert "unknown" not in store.complaints
+    await routed(store, complaint.complaint_id, "YN-KM-01")
+    assert status(store, complaint.complaint_id) == "assigned"
