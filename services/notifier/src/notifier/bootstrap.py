@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
+from .adapters.alert_store import SqlAlertStore
+from .adapters.delivery_store import SqlDeliveryStore
+from .adapters.facts import SqlFacts
+from .adapters.notifications import sql_reads
 from .adapters.tables import outbox, processed_events
 from .adapters.transports import Transports
 from .config import NotifierSettings
@@ -17,6 +22,12 @@ from .entrypoints.api import router
 from .service_layer.dispatcher import Dispatcher
 from .service_layer.handlers import NotifierHandlers
 from .service_layer.recording import AlertBook
+from .service_layer.stores import Stores
+
+
+def sql_stores(session: AsyncSession) -> Stores:
+    """The handlers' stores on the consumer's transaction: the SQL adapters."""
+    return Stores(facts=SqlFacts(session), alerts=SqlAlertStore(session))
 
 
 def create_app(settings: NotifierSettings) -> FastAPI:
@@ -32,22 +43,9 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         messages=settings.alert_rate_limit,
         window=timedelta(seconds=settings.alert_rate_window_seconds),
     )
-    handlers = NotifierHandlers(org, settings, AlertBook(limit))
+    handlers = NotifierHandlers(org, settings, AlertBook(limit), sql_stores)
     transports = Transports(settings)
-    dispatcher = Dispatcher(
-        sessions=plumbing.sessions,
-        outbox=plumbing.outbox,
-        transports=transports,
-        database_url=settings.database_url,
-        retry=Retry(
-            max_attempts=settings.alert_max_attempts,
-            base=settings.alert_backoff_seconds,
-            cap=settings.alert_backoff_max_seconds,
-        ),
-        public_base_url=settings.public_base_url,
-        poll_seconds=settings.alert_dispatch_poll_seconds,
-        concurrency=settings.alert_dispatch_concurrency,
-    )
+    dispatcher = _dispatcher(settings, plumbing, transports)
 
     async def startup(app: FastAPI) -> None:
         plumbing.start(
@@ -68,7 +66,28 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = plumbing.sessions
+    app.state.open_reads = sql_reads(plumbing.sessions)
     app.state.jwt_secret = settings.jwt_secret
     app.state.org = org
     app.include_router(router)
     return app
+
+
+def _dispatcher(
+    settings: NotifierSettings, plumbing: Plumbing, transports: Transports
+) -> Dispatcher:
+    return Dispatcher(
+        sessions=plumbing.sessions,
+        deliveries=SqlDeliveryStore,
+        outbox=plumbing.outbox,
+        transports=transports,
+        database_url=settings.database_url,
+        retry=Retry(
+            max_attempts=settings.alert_max_attempts,
+            base=settings.alert_backoff_seconds,
+            cap=settings.alert_backoff_max_seconds,
+        ),
+        public_base_url=settings.public_base_url,
+        poll_seconds=settings.alert_dispatch_poll_seconds,
+        concurrency=settings.alert_dispatch_concurrency,
+    )

@@ -1,4 +1,4 @@
-"""The dispatcher's reads and writes of `deliveries` and their `alerts`.
+"""The dispatcher's reads and writes of `deliveries` and their `alerts`, behind `DeliveryStore`.
 
 A delivery is claimed by setting it `sending` with a lease (`FOR UPDATE SKIP LOCKED`, so
 several dispatchers share the work); one whose lease ran out (its dispatcher died) is claimed
@@ -7,11 +7,12 @@ again. An outcome is recorded only by the claim that is still current (same atte
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .tables import alerts, deliveries
@@ -21,100 +22,195 @@ a = alerts.c
 OPEN = ("pending", "folded")  # alert states still waiting for their delivery
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int, lease: timedelta) -> list[Row]:
-    due = (
-        select(d.delivery_id)
-        .where(
-            or_(
-                and_(d.status == "pending", d.next_attempt_at <= now),
-                and_(d.status == "sending", d.lease_until < now),
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed delivery: what to send, to whom, and which attempt this is."""
+
+    delivery_id: str
+    kind: str  # single | digest
+    channel: str
+    address: str
+    recipient: str  # masked
+    recipient_unit: str
+    language: str
+    attempts: int
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as a delivery carries it, and as its outcome events tell of it."""
+
+    alert_id: str
+    complaint_id: str
+    cause_event_id: str
+    cause_type: str
+    recipient_unit: str
+    channel: str
+    recipient: str  # masked
+    attempts: int
+    message: str
+    subject: str | None = None
+    role: str | None = None
+    clock: str | None = None
+    correlation_id: str | None = None
+    trace: dict[str, str] = field(default_factory=dict)
+
+
+class DeliveryStore(Protocol):
+    """What the dispatcher needs; every method runs in the caller's transaction."""
+
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+        """Up to `limit` due deliveries (or ones whose lease ran out), set `sending` until
+        `now + lease` with one more attempt; earliest due first."""
+        ...
+
+    async def next_due(self) -> datetime | None:
+        """When the next delivery is due or the next lease runs out."""
+        ...
+
+    async def open_alerts(self, delivery_id: str) -> list[StoredAlert]:
+        """The alerts still waiting for the delivery, in the order they were recorded."""
+        ...
+
+    async def mark_sent(self, claimed: Delivery, now: datetime) -> list[StoredAlert]:
+        """The delivery went out: it and its alerts are sent; returns those alerts (none when
+        the claim is no longer current)."""
+        ...
+
+    async def mark_failed(self, claimed: Delivery, now: datetime, reason: str) -> list[StoredAlert]:
+        """Given up for good: it and its alerts are failed; returns those alerts."""
+        ...
+
+    async def retry_later(self, claimed: Delivery, at: datetime, reason: str) -> bool:
+        """Pending again until `at`; False when the claim is no longer current."""
+        ...
+
+    async def mark_empty(self, claimed: Delivery, now: datetime) -> None:
+        """Nothing left to carry (its alerts were called off): cancelled."""
+        ...
+
+
+def _delivery(row: Row[Any]) -> Delivery:
+    return Delivery(
+        delivery_id=row.delivery_id,
+        kind=row.kind,
+        channel=row.channel,
+        address=row.address,
+        recipient=row.recipient,
+        recipient_unit=row.recipient_unit,
+        language=row.language,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+    )
+
+
+def _alert(row: Row[Any]) -> StoredAlert:
+    return StoredAlert(
+        alert_id=row.alert_id,
+        complaint_id=row.complaint_id,
+        cause_event_id=row.cause_event_id,
+        cause_type=row.cause_type,
+        recipient_unit=row.recipient_unit,
+        channel=row.channel,
+        recipient=row.recipient,
+        attempts=row.attempts,
+        message=row.message,
+        subject=row.subject,
+        role=row.role,
+        clock=row.clock,
+        correlation_id=row.correlation_id,
+        trace=dict(row.trace or {}),
+    )
+
+
+class SqlDeliveryStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+        due = (
+            select(d.delivery_id)
+            .where(
+                or_(
+                    and_(d.status == "pending", d.next_attempt_at <= now),
+                    and_(d.status == "sending", d.lease_until < now),
+                )
             )
+            .order_by(d.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(d.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = await session.execute(
-        update(deliveries)
-        .where(d.delivery_id.in_(due))
-        .values(status="sending", attempts=d.attempts + 1, lease_until=now + lease)
-        .returning(deliveries)
-    )
-    return sorted(claimed.all(), key=lambda row: row.next_attempt_at)
-
-
-async def next_due(session: AsyncSession) -> datetime | None:
-    pending = select(func.min(d.next_attempt_at)).where(d.status == "pending")
-    leased = select(func.min(d.lease_until)).where(d.status == "sending")
-    times = [(await session.execute(q)).scalar() for q in (pending, leased)]
-    return min((t for t in times if t is not None), default=None)
-
-
-async def alerts_of(session: AsyncSession, delivery_id: str) -> list[Row]:
-    return list(
-        (
-            await session.execute(
-                select(alerts)
-                .where(a.delivery_id == delivery_id, a.status.in_(OPEN))
-                .order_by(a.seq)
-            )
-        ).all()
-    )
-
-
-async def _settle(session: AsyncSession, claimed: Row, **values: Any) -> bool:
-    """Update the delivery if this claim is still the current one."""
-    result = await session.execute(
-        update(deliveries)
-        .where(
-            d.delivery_id == claimed.delivery_id,
-            d.status == "sending",
-            d.attempts == claimed.attempts,
+        claimed = await self.session.execute(
+            update(deliveries)
+            .where(d.delivery_id.in_(due))
+            .values(status="sending", attempts=d.attempts + 1, lease_until=now + lease)
+            .returning(deliveries)
         )
-        .values(lease_until=None, **values)
-    )
-    return result.rowcount == 1
+        return sorted(map(_delivery, claimed.all()), key=lambda row: row.next_attempt_at)
 
+    async def next_due(self) -> datetime | None:
+        pending = select(func.min(d.next_attempt_at)).where(d.status == "pending")
+        leased = select(func.min(d.lease_until)).where(d.status == "sending")
+        times = [(await self.session.execute(q)).scalar() for q in (pending, leased)]
+        return min((t for t in times if t is not None), default=None)
 
-async def mark_sent(session: AsyncSession, claimed: Row, now: datetime) -> list[Row]:
-    """The delivery went out: it and its alerts are sent; returns those alerts."""
-    if not await _settle(session, claimed, status="sent", finished_at=now, last_error=None):
-        return []
-    return await _close_alerts(
-        session, claimed, status="sent", attempts=claimed.attempts, sent_at=now
-    )
+    async def open_alerts(self, delivery_id: str) -> list[StoredAlert]:
+        statement = (
+            select(alerts).where(a.delivery_id == delivery_id, a.status.in_(OPEN)).order_by(a.seq)
+        )
+        return [_alert(row) for row in (await self.session.execute(statement)).all()]
 
+    async def mark_sent(self, claimed: Delivery, now: datetime) -> list[StoredAlert]:
+        if not await self._settle(claimed, status="sent", finished_at=now, last_error=None):
+            return []
+        return await self._close_alerts(
+            claimed, status="sent", attempts=claimed.attempts, sent_at=now
+        )
 
-async def mark_failed(session: AsyncSession, claimed: Row, now: datetime, reason: str) -> list[Row]:
-    """Given up for good: it and its alerts are failed; returns those alerts."""
-    if not await _settle(session, claimed, status="failed", finished_at=now, last_error=reason):
-        return []
-    return await _close_alerts(
-        session, claimed, status="failed", attempts=claimed.attempts, reason=reason
-    )
+    async def mark_failed(self, claimed: Delivery, now: datetime, reason: str) -> list[StoredAlert]:
+        if not await self._settle(claimed, status="failed", finished_at=now, last_error=reason):
+            return []
+        return await self._close_alerts(
+            claimed, status="failed", attempts=claimed.attempts, reason=reason
+        )
 
+    async def retry_later(self, claimed: Delivery, at: datetime, reason: str) -> bool:
+        if not await self._settle(claimed, status="pending", next_attempt_at=at, last_error=reason):
+            return False
+        await self.session.execute(
+            update(alerts)
+            .where(a.delivery_id == claimed.delivery_id, a.status.in_(OPEN))
+            .values(attempts=claimed.attempts, reason=reason)
+        )
+        return True
 
-async def retry_later(session: AsyncSession, claimed: Row, at: datetime, reason: str) -> bool:
-    if not await _settle(session, claimed, status="pending", next_attempt_at=at, last_error=reason):
-        return False
-    await session.execute(
-        update(alerts)
-        .where(a.delivery_id == claimed.delivery_id, a.status.in_(OPEN))
-        .values(attempts=claimed.attempts, reason=reason)
-    )
-    return True
+    async def mark_empty(self, claimed: Delivery, now: datetime) -> None:
+        await self._settle(claimed, status="cancelled", finished_at=now)
 
+    async def _settle(self, claimed: Delivery, **values: Any) -> bool:
+        """Update the delivery if this claim is still the current one."""
+        # A DML statement's result is a CursorResult; `execute` is typed for any statement.
+        result = cast(
+            "CursorResult[Any]",
+            await self.session.execute(
+                update(deliveries)
+                .where(
+                    d.delivery_id == claimed.delivery_id,
+                    d.status == "sending",
+                    d.attempts == claimed.attempts,
+                )
+                .values(lease_until=None, **values)
+            ),
+        )
+        return result.rowcount == 1
 
-async def mark_empty(session: AsyncSession, claimed: Row, now: datetime) -> None:
-    """Nothing left to carry (its alerts were called off)."""
-    await _settle(session, claimed, status="cancelled", finished_at=now)
-
-
-async def _close_alerts(session: AsyncSession, claimed: Row, **values: Any) -> list[Row]:
-    result = await session.execute(
-        update(alerts)
-        .where(a.delivery_id == claimed.delivery_id, a.status.in_(OPEN))
-        .values(**values)
-        .returning(alerts)
-    )
-    return sorted(result.all(), key=lambda row: row.seq)
+    async def _close_alerts(self, claimed: Delivery, **values: Any) -> list[StoredAlert]:
+        result = await self.session.execute(
+            update(alerts)
+            .where(a.delivery_id == claimed.delivery_id, a.status.in_(OPEN))
+            .values(**values)
+            .returning(alerts)
+        )
+        rows = sorted(result.all(), key=lambda row: row.seq)
+        return [_alert(row) for row in rows]

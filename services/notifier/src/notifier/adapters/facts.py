@@ -1,9 +1,9 @@
-"""What the notifier remembers of each complaint (`complaint_facts`)."""
+"""What the notifier remembers of each complaint (`complaint_facts`), behind `FactsStore`."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -13,6 +13,27 @@ from complaints_shared.workflow.lifecycle import from_json, to_json
 
 from ..domain.facts import Breach, ComplaintFacts
 from .tables import complaint_facts as t
+
+
+class FactsStore(Protocol):
+    """The facts of each complaint, read and written in the caller's transaction."""
+
+    async def load(self, complaint_id: str) -> ComplaintFacts | None:
+        """None when the notifier has never heard of the complaint."""
+        ...
+
+    async def save(self, complaint_id: str, facts: ComplaintFacts) -> None: ...
+
+
+class SqlFacts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, complaint_id: str) -> ComplaintFacts | None:
+        return await load(self.session, complaint_id)
+
+    async def save(self, complaint_id: str, facts: ComplaintFacts) -> None:
+        await save(self.session, complaint_id, facts)
 
 
 async def load(session: AsyncSession, complaint_id: str) -> ComplaintFacts | None:

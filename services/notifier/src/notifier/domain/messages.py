@@ -132,7 +132,9 @@ TEMPLATES = {
 
 
 @dataclass(frozen=True)
-class Text:
+class AlertText:
+    """An alert's rendered subject and body."""
+
     subject: str
     body: str
 
@@ -176,7 +178,7 @@ def span(seconds: int, language: str) -> str:
     return " ".join(f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (mins, "m")) if n)
 
 
-def render(kind: str, language: str, timezone: str, facts: AlertFacts) -> Text:
+def render(kind: str, language: str, timezone: str, facts: AlertFacts) -> AlertText:
     language = language_of(language)
     subject, body = TEMPLATES[language][kind]
     role = ROLES[language].get(facts.role, "")
@@ -194,11 +196,11 @@ def render(kind: str, language: str, timezone: str, facts: AlertFacts) -> Text:
         "from_unit": facts.from_unit or "",
         **facts.extra,
     }
-    return Text(subject.format(**values), body.format(**values))
+    return AlertText(subject.format(**values), body.format(**values))
 
 
-def render_digest(language: str, lines: list[str]) -> Text:
+def render_digest(language: str, lines: list[str]) -> AlertText:
     language = language_of(language)
     subject, body = TEMPLATES[language]["digest"]
     values = {"count": str(len(lines)), "lines": "\n".join(f"- {line}" for line in lines)}
-    return Text(subject.format(**values), body.format(**values))
+    return AlertText(subject.format(**values), body.format(**values))

@@ -54,7 +54,7 @@ def backoff(attempts: int, retry: Retry, jitter: float) -> float:
     Half of the exponential delay is fixed, half is random (`jitter` in [0, 1)), so receivers
     that failed together do not retry together, and no retry comes sooner than half the delay.
     """
-    ceiling = min(retry.cap, retry.base * 2 ** max(attempts - 1, 0))
+    ceiling = min(retry.cap, retry.base * 2.0 ** max(attempts - 1, 0))
     return ceiling / 2 + ceiling / 2 * jitter
 
 

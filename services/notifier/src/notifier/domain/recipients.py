@@ -1,5 +1,6 @@
 """Who is told what: plain functions over the organisation and what the notifier knows of a
-complaint (docs/workflow.md for who may see a complaint, the hierarchy and escalation).
+complaint (docs/workflow.md#who-sees-what for who may see a complaint; docs/domain.md#hierarchy
+and docs/domain.md#escalation for the hierarchy and escalation).
 
 - `complaint.assigned`: the new owner (unless a `complaint.transferred` just told it), the
   units also involved, and for a media case the province customer-service department;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,38 +13,45 @@ from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.local_time import local_to
 from complaints_shared.workflow.visibility import may_see
 
-from ..adapters import facts as facts_store
-from ..adapters import notifications
+from ..adapters.notifications import NotificationReads, OpenReads
 
 router = APIRouter(prefix="/v1")
 Caller = Annotated[str, Depends(caller_unit)]
 TIMES = ("scheduled_for", "sent_at", "created_at")
 
 
+async def _reads(request: Request) -> AsyncIterator[NotificationReads]:
+    """The reads `bootstrap` wired (`app.state.open_reads`), open for this request."""
+    open_reads: OpenReads = request.app.state.open_reads
+    async with open_reads() as reads:
+        yield reads
+
+
+Reads = Annotated[NotificationReads, Depends(_reads)]
+
+
 @router.get("/notifications")
 async def list_notifications(
-    request: Request, caller: Caller, complaint_id: Annotated[str, Query(min_length=1)]
-) -> dict:
+    request: Request,
+    caller: Caller,
+    reads: Reads,
+    complaint_id: Annotated[str, Query(min_length=1)],
+) -> dict[str, Any]:
     """Every alert recorded for a complaint, oldest first (recipients masked).
 
     `status` is `pending` (due or retrying), `folded` (waiting for its recipient's digest),
     `sent`, `failed` or `cancelled` (a later escalation step the stopped clock made moot);
     `scheduled_for` is when a later escalation step is due. Times are in the local offset of
     the recipient unit. A complaint the notifier has not heard of, or one the caller may not
-    see (docs/workflow.md), is 404 alike: what the caller may not see does not exist for it.
+    see (docs/workflow.md#who-sees-what), is 404 alike: what the caller may not see does not
+    exist for it.
     """
-    org = request.app.state.org
-    async with request.app.state.sessions() as session:
-        facts = await facts_store.load(session, complaint_id)
-        if facts is None or not may_see(org, caller, facts.state.involvement):
-            raise Problem(
-                404, "Unknown complaint", f"no complaint {complaint_id} visible to {caller}"
-            )
-        rows = await notifications.alerts_of(session, complaint_id)
-    return {
-        "complaint_id": complaint_id,
-        "notifications": [_listed(org, row._asdict()) for row in rows],
-    }
+    org: Organisation = request.app.state.org
+    facts = await reads.facts(complaint_id)
+    if facts is None or not may_see(org, caller, facts.state.involvement):
+        raise Problem(404, "Unknown complaint", f"no complaint {complaint_id} visible to {caller}")
+    rows = await reads.alerts_of(complaint_id)
+    return {"complaint_id": complaint_id, "notifications": [_listed(org, row) for row in rows]}
 
 
 def _listed(org: Organisation, alert: dict[str, Any]) -> dict[str, Any]:

@@ -13,23 +13,23 @@ import asyncio
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import asyncpg
 from prometheus_client import Counter
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from complaints_shared.contracts.topics import DEAD_LETTERS
-from complaints_shared.db import asyncpg_connect_args
 from complaints_shared.logging import get_logger
+from complaints_shared.messaging.loops import listening, retry_forever, wait_for_wake
 from complaints_shared.messaging.outbox import Outbox
 
-from ..adapters import delivery_store as store
+from ..adapters.delivery_store import Delivery, StoredAlert
 from ..adapters.tables import DELIVERIES_NOTIFY_CHANNEL
 from ..adapters.transports import DeliveryError, Outgoing, Transports
 from ..domain.messages import render_digest
 from ..domain.policy import Retry, backoff, gives_up
 from . import outcomes
+from .stores import DeliveriesFor
 
 log = get_logger("notifier.dispatcher")
 MIN_SLEEP = 0.05
@@ -42,7 +42,8 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
+        deliveries: DeliveriesFor,
         outbox: Outbox,
         transports: Transports,
         database_url: str,
@@ -54,6 +55,7 @@ class Dispatcher:
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.sessions = sessions
+        self.deliveries = deliveries
         self.outbox = outbox
         self.transports = transports
         self.database_url = database_url
@@ -66,78 +68,66 @@ class Dispatcher:
         longest = max((t.timeout for t in transports.by_channel.values()), default=10.0)
         self.lease = timedelta(seconds=2 * longest + 30)
         self._wake = asyncio.Event()
-        self._inflight: set[asyncio.Task] = set()
+        self._inflight: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
-        pause = 0.2
-        while True:
-            try:
-                await self._listen_and_dispatch()
-            except asyncio.CancelledError:
-                # Deliveries cut short keep their lease; when it runs out they are claimed again.
-                for task in self._inflight:
-                    task.cancel()
-                await asyncio.gather(*self._inflight, return_exceptions=True)
-                raise
-            except Exception as exc:  # database away: try again, never give up
-                log.warning("dispatcher interrupted", error=repr(exc), retry_in=pause)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 5.0)
+        """Dispatch until cancelled; the database away is waited out, never given up on."""
+        try:
+            await retry_forever(self._listen_and_dispatch, what="dispatcher")
+        except asyncio.CancelledError:
+            # Deliveries cut short keep their lease; when it runs out they are claimed again.
+            for task in self._inflight:
+                task.cancel()
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+            raise
 
     async def _listen_and_dispatch(self) -> None:
-        conn = await asyncpg.connect(**asyncpg_connect_args(self.database_url))
-        try:
-            await conn.add_listener(DELIVERIES_NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        async with listening(self.database_url, DELIVERIES_NOTIFY_CHANNEL, self._wake) as conn:
             while True:
                 if conn.is_closed():
                     raise ConnectionError("the LISTEN connection closed")
                 self._wake.clear()
                 free = self.concurrency - len(self._inflight)
                 if free <= 0:
-                    await self._wait(self.poll_seconds)  # a delivery finishing wakes it
+                    # a delivery finishing wakes it
+                    await wait_for_wake(self._wake, self.poll_seconds)
                 elif await self.dispatch_due(free) < free:
                     await self._sleep()
                 # else: all it could take was due; there may be more at once
-        finally:
-            await conn.close()
 
     async def dispatch_due(self, limit: int | None = None) -> int:
         """Claim what is due and start sending it; return how many were claimed."""
         async with self.sessions.begin() as session:
-            claimed = await store.claim(session, self.now(), limit or self.concurrency, self.lease)
+            claimed = await self.deliveries(session).claim(
+                self.now(), limit or self.concurrency, self.lease
+            )
         for delivery in claimed:
             task = asyncio.create_task(self._deliver(delivery), name=f"deliver {delivery.kind}")
             self._inflight.add(task)
             task.add_done_callback(self._finished)
         return len(claimed)
 
-    def _finished(self, task: asyncio.Task) -> None:
+    def _finished(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
         self._wake.set()
 
     async def _sleep(self) -> None:
         """Until the next delivery is due, a commit adds one, or the fallback poll."""
         async with self.sessions() as session:
-            due = await store.next_due(session)
+            due = await self.deliveries(session).next_due()
         delay = self.poll_seconds
         if due is not None:
             # At least a moment: a due row another transaction holds is skipped, not waited for.
             delay = min(delay, max(MIN_SLEEP, (due - self.now()).total_seconds()))
-        await self._wait(delay)
+        await wait_for_wake(self._wake, delay)
 
-    async def _wait(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
-
-    async def _deliver(self, delivery: Row) -> None:
+    async def _deliver(self, delivery: Delivery) -> None:
         try:
             async with self.sessions() as session:
-                alerts = await store.alerts_of(session, delivery.delivery_id)
+                alerts = await self.deliveries(session).open_alerts(delivery.delivery_id)
             if not alerts:
                 async with self.sessions.begin() as session:
-                    await store.mark_empty(session, delivery, self.now())
+                    await self.deliveries(session).mark_empty(delivery, self.now())
                 return
             error = await self._attempt(self._compose(delivery, alerts))
             await self._record(delivery, error)
@@ -163,7 +153,7 @@ class Dispatcher:
     def link(self, complaint_id: str) -> str:
         return f"{self.public_base_url}/v1/complaints/{complaint_id}"
 
-    def _compose(self, delivery: Row, alerts: list[Row]) -> Outgoing:
+    def _compose(self, delivery: Delivery, alerts: list[StoredAlert]) -> Outgoing:
         if delivery.kind == "digest":
             lines = [f"{a.subject} {self.link(a.complaint_id)}" for a in alerts]
             text = render_digest(delivery.language, lines)
@@ -182,54 +172,72 @@ class Dispatcher:
             subject=subject,
             body=body,
             link=link,
-            alerts=[
-                {
-                    "alert_id": a.alert_id,
-                    "complaint_id": a.complaint_id,
-                    "cause_type": a.cause_type,
-                    "cause_event_id": a.cause_event_id,
-                    "role": a.role,
-                    "clock": a.clock,
-                    "subject": a.subject,
-                    "link": self.link(a.complaint_id),
-                }
-                for a in alerts
-            ],
+            alerts=[self._listed(a) for a in alerts],
         )
 
-    async def _record(self, delivery: Row, error: DeliveryError | None) -> None:
-        now, attempts = self.now(), delivery.attempts
-        context = {
+    def _listed(self, alert: StoredAlert) -> dict[str, Any]:
+        """An alert as a message's payload lists it."""
+        return {
+            "alert_id": alert.alert_id,
+            "complaint_id": alert.complaint_id,
+            "cause_type": alert.cause_type,
+            "cause_event_id": alert.cause_event_id,
+            "role": alert.role,
+            "clock": alert.clock,
+            "subject": alert.subject,
+            "link": self.link(alert.complaint_id),
+        }
+
+    async def _record(self, delivery: Delivery, error: DeliveryError | None) -> None:
+        """One transaction: the outcome on the delivery and its alerts, and its events."""
+        now = self.now()
+        context: dict[str, Any] = {
             "delivery_id": delivery.delivery_id,
             "channel": delivery.channel,
             "recipient": delivery.recipient,
-            "attempts": attempts,
+            "attempts": delivery.attempts,
         }
         async with self.sessions.begin() as session:
             if error is None:
-                told = await store.mark_sent(session, delivery, now)
-                await self.outbox.append(session, [outcomes.sent(a, now) for a in told])
-            elif gives_up(attempts, self.retry, permanent=error.permanent):
-                reason = error.reason if error.permanent else f"gave up: {error.reason}"
-                lost = await store.mark_failed(session, delivery, now, reason)
-                await self.outbox.append(session, [outcomes.failed(a, now, reason) for a in lost])
-                for alert in lost:
-                    await self.outbox.append_raw(
-                        session, topic=DEAD_LETTERS, **outcomes.dead_letter(alert, reason)
-                    )
-                context["reason"] = reason
+                await self._sent(session, delivery, now)
+                outcome = "sent"
+            elif gives_up(delivery.attempts, self.retry, permanent=error.permanent):
+                context["reason"] = await self._given_up(session, delivery, now, error)
+                outcome = "failed"
             else:
-                wait = backoff(attempts, self.retry, self.jitter())
-                await store.retry_later(
-                    session, delivery, now + timedelta(seconds=wait), error.reason
-                )
+                wait = await self._retry_later(session, delivery, now, error)
                 context |= {"reason": error.reason, "retry_in": round(wait, 3)}
-        if error is None:
-            DELIVERIES.labels(delivery.channel, "sent").inc()
+                outcome = "retry"
+        DELIVERIES.labels(delivery.channel, outcome).inc()
+        if outcome == "sent":
             log.info("delivered", **context)
-        elif "retry_in" in context:
-            DELIVERIES.labels(delivery.channel, "retry").inc()
+        elif outcome == "retry":
             log.info("delivery failed, will retry", **context)
         else:
-            DELIVERIES.labels(delivery.channel, "failed").inc()
             log.warning("delivery failed for good", **context)
+
+    async def _sent(self, session: AsyncSession, delivery: Delivery, now: datetime) -> None:
+        told = await self.deliveries(session).mark_sent(delivery, now)
+        await self.outbox.append(session, [outcomes.sent(a, now) for a in told])
+
+    async def _given_up(
+        self, session: AsyncSession, delivery: Delivery, now: datetime, error: DeliveryError
+    ) -> str:
+        """Failed for good: `notification.failed` and a dead letter per alert; the reason."""
+        reason = error.reason if error.permanent else f"gave up: {error.reason}"
+        lost = await self.deliveries(session).mark_failed(delivery, now, reason)
+        await self.outbox.append(session, [outcomes.failed(a, now, reason) for a in lost])
+        for alert in lost:
+            await self.outbox.append_raw(
+                session, topic=DEAD_LETTERS, **outcomes.dead_letter(alert, reason)
+            )
+        return reason
+
+    async def _retry_later(
+        self, session: AsyncSession, delivery: Delivery, now: datetime, error: DeliveryError
+    ) -> float:
+        """Pending again after the backoff; the seconds it waits."""
+        wait = backoff(delivery.attempts, self.retry, self.jitter())
+        at = now + timedelta(seconds=wait)
+        await self.deliveries(session).retry_later(delivery, at, error.reason)
+        return wait

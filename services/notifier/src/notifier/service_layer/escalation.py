@@ -26,12 +26,14 @@ from complaints_shared.messaging.consumer import Handler
 from ..domain import recipients as who
 from ..domain.facts import Breach, ComplaintFacts
 from ..domain.recipients import Recipient
+from .stores import StoresFor
 from .telling import Plan, Teller
 
 
 class EscalationHandlers:
-    def __init__(self, teller: Teller) -> None:
+    def __init__(self, teller: Teller, stores: StoresFor) -> None:
         self.teller = teller
+        self.stores = stores
 
     def registry(self) -> dict[type, Handler]:
         return {
@@ -43,21 +45,23 @@ class EscalationHandlers:
     async def alert_owner_of_breach(
         self, session: AsyncSession, envelope: Envelope, event: s.SlaBreached
     ) -> None:
+        stores = self.stores(session)
         t = self.teller
-        before = await t.facts(session, envelope)
+        before = await t.facts(stores, envelope)
         told = who.on_breach(t.org, before, event.owner_unit, t.steps[0])
         owner_told = any(recipient.unit == event.owner_unit for recipient in told)
         breach = Breach(event.owner_unit, event.due_at, owner_told=owner_told)
-        await t.remember(session, envelope, before, before.with_breach(event.clock, breach))
+        await t.remember(stores, envelope, before, before.with_breach(event.clock, breach))
         plan = self._plan(envelope, before, told, breach, event.clock, about=event.owner_unit)
-        await t.tell(session, envelope, event, "breached", plan, clock=event.clock, urgent=True)
+        await t.tell(stores, envelope, event, "breached", plan, clock=event.clock, urgent=True)
 
     async def alert_accountable_unit(
         self, session: AsyncSession, envelope: Envelope, event: r.ComplaintEscalated
     ) -> None:
         """The accountable unit at once; the owner unless told; wider as the breach ages."""
+        stores = self.stores(session)
         t = self.teller
-        before = await t.facts(session, envelope)
+        before = await t.facts(stores, envelope)
         facts = before.observe(event, envelope.time)
         breach = facts.breach_of(event.clock)
         if breach is None or breach.owner != event.from_unit:
@@ -73,7 +77,7 @@ class EscalationHandlers:
         )
         if any(recipient.unit == event.from_unit for recipient in told):
             facts = facts.with_breach(event.clock, replace(breach, owner_told=True))
-        await t.remember(session, envelope, before, facts)
+        await t.remember(stores, envelope, before, facts)
         plan = self._plan(
             envelope,
             facts,
@@ -83,16 +87,17 @@ class EscalationHandlers:
             about=event.to_unit,
             from_unit=t.name(event.from_unit),
         )
-        await t.tell(session, envelope, event, "escalated", plan, clock=event.clock, urgent=True)
+        await t.tell(stores, envelope, event, "escalated", plan, clock=event.clock, urgent=True)
 
     async def call_off_escalation(
         self, session: AsyncSession, envelope: Envelope, event: s.ClockStopped
     ) -> None:
+        stores = self.stores(session)
         t = self.teller
-        before = await t.facts(session, envelope)
+        before = await t.facts(stores, envelope)
         after = before.observe(event, envelope.time).clock_stopped(event.clock, event.stopped_at)
-        await t.remember(session, envelope, before, after)
-        await t.book.call_off(session, envelope.subject, event.clock, event.stopped_at)
+        await t.remember(stores, envelope, before, after)
+        await t.book.call_off(stores.alerts, envelope.subject, event.clock, event.stopped_at)
 
     def _plan(
         self,

@@ -31,6 +31,7 @@ from ..config import NotifierSettings
 from ..domain import recipients as who
 from .escalation import EscalationHandlers
 from .recording import AlertBook
+from .stores import StoresFor
 from .telling import Plan, Teller
 
 log = get_logger("notifier.alerts")
@@ -49,10 +50,12 @@ class NotifierHandlers:
         org: Organisation,
         settings: NotifierSettings,
         book: AlertBook,
+        stores: StoresFor,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.stores = stores
         self.teller = Teller(org, settings, book, now)
-        self.escalation = EscalationHandlers(self.teller)
+        self.escalation = EscalationHandlers(self.teller, stores)
 
     def registry(self) -> dict[type, Handler]:
         return {
@@ -67,51 +70,56 @@ class NotifierHandlers:
 
     async def note_event(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
         """Fold an event into the complaint's state; nobody is told."""
-        before = await self.teller.facts(session, envelope)
-        await self.teller.remember(session, envelope, before, before.observe(event, envelope.time))
+        stores = self.stores(session)
+        before = await self.teller.facts(stores, envelope)
+        await self.teller.remember(stores, envelope, before, before.observe(event, envelope.time))
 
     async def note_complaint(
         self, session: AsyncSession, envelope: Envelope, event: c.ComplaintReceived
     ) -> None:
         """Remember what later alerts need, with the customer masked at once."""
-        before = await self.teller.facts(session, envelope)
+        stores = self.stores(session)
+        before = await self.teller.facts(stores, envelope)
         facts = replace(
             before.observe(event, envelope.time),
             media=event.channel == "media" or "media_exposure" in event.flags,
             customer=f"{mask_name(event.customer.name)} {mask_phone(event.customer.phone)}",
         )
-        await self.teller.remember(session, envelope, before, facts)
+        await self.teller.remember(stores, envelope, before, facts)
 
     async def alert_new_owner(
         self, session: AsyncSession, envelope: Envelope, event: r.ComplaintAssigned
     ) -> None:
+        stores = self.stores(session)
         t = self.teller
-        before = await t.facts(session, envelope)
+        before = await t.facts(stores, envelope)
         facts = before.observe(event, envelope.time)
         told = who.on_assignment(t.org, facts, event.owner_unit, event.also_involved)
-        await t.remember(session, envelope, before, replace(facts, handoff_told=None))
+        await t.remember(stores, envelope, before, replace(facts, handoff_told=None))
         about = t.about(envelope, facts, event.owner_unit, level=event.handling_level)
-        await t.tell(session, envelope, event, "assigned", [(u, about, None) for u in told])
+        await t.tell(stores, envelope, event, "assigned", [(u, about, None) for u in told])
 
     async def alert_new_owner_of_transfer(
         self, session: AsyncSession, envelope: Envelope, event: r.ComplaintTransferred
     ) -> None:
+        stores = self.stores(session)
         t = self.teller
-        before = await t.facts(session, envelope)
+        before = await t.facts(stores, envelope)
         facts = before.observe(event, envelope.time)
         told = who.on_transfer(t.org, facts, event.to_unit)
-        await t.remember(session, envelope, before, replace(facts, handoff_told=event.to_unit))
+        await t.remember(stores, envelope, before, replace(facts, handoff_told=event.to_unit))
         about = t.about(envelope, facts, event.to_unit, from_unit=t.name(event.from_unit))
-        await t.tell(session, envelope, event, "transferred", [(u, about, None) for u in told])
+        await t.tell(stores, envelope, event, "transferred", [(u, about, None) for u in told])
 
     async def alert_owner_of_warning(
         self, session: AsyncSession, envelope: Envelope, event: s.SlaWarning
     ) -> None:
+        stores = self.stores(session)
         t = self.teller
         if event.due_at <= t.now():
             log.info("warning superseded by its due time", clock=event.clock, point=event.point)
             return  # the breach alert says more, and says it now
-        facts = await t.facts(session, envelope)
+        facts = await t.facts(stores, envelope)
         told = who.on_warning(t.org, facts, event.owner_unit)
         about = t.about(
             envelope,
@@ -122,15 +130,16 @@ class NotifierHandlers:
             remaining_seconds=event.remaining_seconds,
         )
         plan: Plan = [(u, about, None) for u in told]
-        await t.tell(session, envelope, event, "warning", plan, clock=event.clock)
+        await t.tell(stores, envelope, event, "warning", plan, clock=event.clock)
 
     async def alert_receiving_unit(
         self, session: AsyncSession, envelope: Envelope, event: c.Resolved
     ) -> None:
+        stores = self.stores(session)
         t = self.teller
-        before = await t.facts(session, envelope)
+        before = await t.facts(stores, envelope)
         facts = before.observe(event, envelope.time)
-        await t.remember(session, envelope, before, facts)
+        await t.remember(stores, envelope, before, facts)
         told = who.on_resolution(t.org, facts, event.unit)
         about = t.about(envelope, facts, event.unit)
-        await t.tell(session, envelope, event, "resolved", [(u, about, None) for u in told])
+        await t.tell(stores, envelope, event, "resolved", [(u, about, None) for u in told])

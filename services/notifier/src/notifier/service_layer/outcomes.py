@@ -12,31 +12,31 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Row
-
 from complaints_shared.contracts import notification_events as n
-from complaints_shared.contracts.envelope import Envelope, derived_id
+from complaints_shared.contracts.envelope import Cause, Envelope, derived_envelope
+
+from ..adapters.delivery_store import StoredAlert
 
 SOURCE = "/notifier"
 DEAD_LETTER_CONSUMER = "notifier-dispatcher"
 
 
-def _envelope(alert: Row, event: n.NotificationSent | n.NotificationFailed, at: datetime):
-    type_name = event.type_name()
-    return Envelope(
-        id=derived_id(alert.alert_id, type_name),
+def _envelope(
+    alert: StoredAlert, event: n.NotificationSent | n.NotificationFailed, at: datetime
+) -> Envelope:
+    """Caused by the event that caused the alert; one per alert and outcome type."""
+    return derived_envelope(
+        Cause(alert.cause_event_id, alert.correlation_id, alert.trace),
+        type=event.type_name(),
         source=SOURCE,
-        type=type_name,
         subject=alert.complaint_id,
         time=at,
         data=event.model_dump(mode="json"),
-        causation_id=alert.cause_event_id,
-        correlation_id=alert.correlation_id or alert.cause_event_id,
-        trace=dict(alert.trace or {}),
+        seed=alert.alert_id,
     )
 
 
-def sent(alert: Row, at: datetime) -> Envelope:
+def sent(alert: StoredAlert, at: datetime) -> Envelope:
     event = n.NotificationSent(
         channel=alert.channel,
         recipient_unit=alert.recipient_unit,
@@ -48,7 +48,7 @@ def sent(alert: Row, at: datetime) -> Envelope:
     return _envelope(alert, event, at)
 
 
-def failed(alert: Row, at: datetime, reason: str) -> Envelope:
+def failed(alert: StoredAlert, at: datetime, reason: str) -> Envelope:
     event = n.NotificationFailed(
         channel=alert.channel,
         recipient_unit=alert.recipient_unit,
@@ -61,7 +61,7 @@ def failed(alert: Row, at: datetime, reason: str) -> Envelope:
     return _envelope(alert, event, at)
 
 
-def dead_letter(alert: Row, reason: str) -> dict[str, Any]:
+def dead_letter(alert: StoredAlert, reason: str) -> dict[str, Any]:
     """Keyword arguments of `Outbox.append_raw` for an alert given up for good."""
     value = {
         "alert_id": alert.alert_id,

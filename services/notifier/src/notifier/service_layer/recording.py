@@ -11,15 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from complaints_shared.contracts.envelope import Envelope, derived_id, new_id
 
-from ..adapters.tables import alerts, deliveries, rate_windows
+from ..adapters.alert_store import AlertStore, NewAlert, NewDelivery
 from ..domain.channels import LOG, Address, mask_recipient
-from ..domain.messages import Text
+from ..domain.messages import AlertText
 from ..domain.policy import RateLimit, Window, admit
 
 
@@ -31,7 +27,7 @@ class AlertDraft:
     address: Address
     role: str
     language: str
-    text: Text
+    text: AlertText
     clock: str | None = None
     urgent: bool = False  # a breach: never held back
     scheduled_for: datetime | None = None  # a later escalation step
@@ -41,12 +37,44 @@ class AlertDraft:
         discriminator = f"{self.recipient_unit}|{self.address.address}|{self.address.channel}"
         return derived_id(self.cause.id, "alert", discriminator)
 
+    def new_alert(self) -> NewAlert:
+        cause = self.cause
+        return NewAlert(
+            alert_id=self.alert_id,
+            complaint_id=cause.subject,
+            cause_event_id=cause.id,
+            cause_type=self.cause_type,
+            recipient_unit=self.recipient_unit,
+            channel=self.address.channel,
+            recipient=mask_recipient(self.address),
+            message=self.text.body,
+            subject=self.text.subject,
+            role=self.role,
+            clock=self.clock,
+            language=self.language,
+            scheduled_for=self.scheduled_for,
+            correlation_id=cause.correlation_id or cause.id,
+            trace=dict(cause.trace),
+        )
+
+    def new_delivery(self, delivery_id: str, kind: str, due: datetime) -> NewDelivery:
+        return NewDelivery(
+            delivery_id=delivery_id,
+            kind=kind,
+            channel=self.address.channel,
+            address=self.address.address,
+            recipient=mask_recipient(self.address),
+            recipient_unit=self.recipient_unit,
+            language=self.language,
+            next_attempt_at=due,
+        )
+
 
 class AlertBook:
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
 
-    async def record(self, session: AsyncSession, drafts: list[AlertDraft], now: datetime) -> int:
+    async def record(self, store: AlertStore, drafts: list[AlertDraft], now: datetime) -> int:
         """Record each new alert with its delivery; return how many were new.
 
         Drafts are taken in recipient order, so two transactions that lock the same
@@ -54,43 +82,15 @@ class AlertBook:
         """
         recorded = 0
         for draft in sorted(drafts, key=lambda d: (d.address.key, d.alert_id)):
-            if await self._insert_alert(session, draft):
-                await self._deliver(session, draft, now)
+            if await store.add_alert(draft.new_alert()):
+                await self._deliver(store, draft, now)
                 recorded += 1
         return recorded
 
-    async def _insert_alert(self, session: AsyncSession, draft: AlertDraft) -> bool:
-        cause = draft.cause
-        statement = (
-            insert(alerts)
-            .values(
-                alert_id=draft.alert_id,
-                complaint_id=cause.subject,
-                cause_event_id=cause.id,
-                cause_type=draft.cause_type,
-                recipient_unit=draft.recipient_unit,
-                channel=draft.address.channel,
-                recipient=mask_recipient(draft.address),
-                status="pending",
-                attempts=0,
-                message=draft.text.body,
-                subject=draft.text.subject,
-                role=draft.role,
-                clock=draft.clock,
-                language=draft.language,
-                scheduled_for=draft.scheduled_for,
-                correlation_id=cause.correlation_id or cause.id,
-                trace=dict(cause.trace),
-            )
-            .on_conflict_do_nothing()
-            .returning(alerts.c.alert_id)
-        )
-        return (await session.execute(statement)).first() is not None
-
-    async def _deliver(self, session: AsyncSession, draft: AlertDraft, now: datetime) -> None:
+    async def _deliver(self, store: AlertStore, draft: AlertDraft, now: datetime) -> None:
         alone, window, digest_id = True, None, None
         if draft.address.channel != LOG:  # the log is the operator's record, nobody's inbox
-            current, digest_id = await self._lock_window(session, draft.address.key, now)
+            current, digest_id = await store.lock_window(draft.address.key, now)
             if current is None or now >= current.end(self.limit):
                 digest_id = None  # a new window: the last one's digest is its own business
             urgent = draft.urgent or draft.scheduled_for is not None
@@ -98,113 +98,30 @@ class AlertBook:
         if alone:
             delivery_id = draft.alert_id
             due = draft.scheduled_for or now
-            await self._insert_delivery(session, draft, delivery_id, "single", due)
+            await store.add_delivery(draft.new_delivery(delivery_id, "single", due))
         else:
             assert window is not None
-            delivery_id = digest_id = await self._open_digest(session, draft, digest_id, window)
+            delivery_id = digest_id = await self._open_digest(store, draft, digest_id, window)
         if window is not None:
-            await session.execute(
-                update(rate_windows)
-                .where(rate_windows.c.recipient_key == draft.address.key)
-                .values(window_start=window.start, sent=window.sent, digest_id=digest_id)
-            )
-        await session.execute(
-            update(alerts)
-            .where(alerts.c.alert_id == draft.alert_id)
-            .values(delivery_id=delivery_id, status="pending" if alone else "folded")
-        )
-
-    async def _lock_window(
-        self, session: AsyncSession, key: str, now: datetime
-    ) -> tuple[Window | None, str | None]:
-        """The recipient's window, locked until this transaction ends (None: first message)."""
-        await session.execute(
-            insert(rate_windows)
-            .values(recipient_key=key, window_start=now, sent=0)
-            .on_conflict_do_nothing()
-        )
-        row = (
-            await session.execute(
-                select(rate_windows).where(rate_windows.c.recipient_key == key).with_for_update()
-            )
-        ).one()
-        if row.sent == 0:
-            return None, None
-        return Window(row.window_start, row.sent), row.digest_id
+            await store.save_window(draft.address.key, window, digest_id)
+        await store.attach(draft.alert_id, delivery_id, folded=not alone)
 
     async def _open_digest(
-        self, session: AsyncSession, draft: AlertDraft, digest_id: str | None, window: Window
+        self, store: AlertStore, draft: AlertDraft, digest_id: str | None, window: Window
     ) -> str:
         """The window's digest if it has not started going out; else a new one at its end."""
-        if digest_id is not None:
-            status = (
-                await session.execute(
-                    select(deliveries.c.status)
-                    .where(deliveries.c.delivery_id == digest_id)
-                    .with_for_update()
-                )
-            ).scalar()
-            if status == "pending":
-                return digest_id
+        if digest_id is not None and await store.lock_delivery_status(digest_id) == "pending":
+            return digest_id
         digest_id = new_id()
-        await self._insert_delivery(session, draft, digest_id, "digest", window.end(self.limit))
+        due = window.end(self.limit)
+        await store.add_delivery(draft.new_delivery(digest_id, "digest", due))
         return digest_id
 
-    async def _insert_delivery(
-        self,
-        session: AsyncSession,
-        draft: AlertDraft,
-        delivery_id: str,
-        kind: str,
-        due: datetime,
-    ) -> None:
-        await session.execute(
-            insert(deliveries)
-            .values(
-                delivery_id=delivery_id,
-                kind=kind,
-                channel=draft.address.channel,
-                address=draft.address.address,
-                recipient=mask_recipient(draft.address),
-                recipient_unit=draft.recipient_unit,
-                language=draft.language,
-                status="pending",
-                attempts=0,
-                next_attempt_at=due,
-            )
-            .on_conflict_do_nothing()
-        )
-
     async def call_off(
-        self, session: AsyncSession, complaint_id: str, clock: str, stopped_at: datetime
+        self, store: AlertStore, complaint_id: str, clock: str, stopped_at: datetime
     ) -> int:
         """Cancel the escalation steps of a breached clock that stopped before they were due.
 
         Only steps not yet attempted are called off; one already going out is recorded as sent.
         """
-        steps = select(alerts.c.delivery_id).where(
-            alerts.c.complaint_id == complaint_id,
-            alerts.c.clock == clock,
-            alerts.c.status == "pending",
-            alerts.c.scheduled_for > stopped_at,
-        )
-        cancelled = (
-            await session.execute(
-                update(deliveries)
-                .where(
-                    deliveries.c.delivery_id.in_(steps),
-                    deliveries.c.status == "pending",
-                    deliveries.c.attempts == 0,
-                )
-                .values(status="cancelled", finished_at=stopped_at)
-                .returning(deliveries.c.delivery_id)
-            )
-        ).scalars()
-        ids = list(cancelled)
-        if ids:
-            await session.execute(
-                update(alerts)
-                .where(alerts.c.delivery_id.in_(ids))
-                .values(status="cancelled", reason=f"the {clock} clock stopped first")
-            )
-        return len(ids)
+        return await store.call_off(complaint_id, clock, stopped_at)

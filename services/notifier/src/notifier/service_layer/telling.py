@@ -5,26 +5,24 @@ here: the alert book records, the dispatcher sends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.logging import get_logger
-from complaints_shared.organisation import Organisation
+from complaints_shared.organisation import Contact, Organisation
 from complaints_shared.workflow.hierarchy import timezone_of
 
-from ..adapters import facts as facts_store
 from ..config import NotifierSettings
-from ..domain.channels import addresses
+from ..domain.channels import Address, addresses
 from ..domain.facts import ComplaintFacts
 from ..domain.messages import AlertFacts, language_of, render
 from ..domain.recipients import Recipient, Steps
 from .recording import AlertBook, AlertDraft
+from .stores import Stores
 
 log = get_logger("notifier.alerts")
 
@@ -51,19 +49,19 @@ class Teller:
             timedelta(seconds=third),
         )
 
-    async def facts(self, session: AsyncSession, envelope: Envelope) -> ComplaintFacts:
-        return await facts_store.load(session, envelope.subject) or ComplaintFacts()
+    async def facts(self, stores: Stores, envelope: Envelope) -> ComplaintFacts:
+        return await stores.facts.load(envelope.subject) or ComplaintFacts()
 
     async def remember(
         self,
-        session: AsyncSession,
+        stores: Stores,
         envelope: Envelope,
         before: ComplaintFacts,
         after: ComplaintFacts,
     ) -> None:
         """Store the facts when the event changed them (most events change nothing)."""
         if after != before:
-            await facts_store.save(session, envelope.subject, after)
+            await stores.facts.save(envelope.subject, after)
 
     def name(self, unit_id: str) -> str:
         return (self.org.unit(unit_id).name if unit_id in self.org else None) or unit_id
@@ -88,7 +86,7 @@ class Teller:
 
     async def tell(
         self,
-        session: AsyncSession,
+        stores: Stores,
         envelope: Envelope,
         event: Event,
         kind: str,
@@ -97,7 +95,8 @@ class Teller:
         clock: str | None = None,
         urgent: bool = False,
     ) -> None:
-        drafts = []
+        """Record one alert per address of each planned recipient's contacts."""
+        drafts: list[AlertDraft] = []
         for recipient, about, scheduled_for in plan:
             language = self.language_for(recipient.unit)
             timezone = timezone_of(self.org, recipient.unit)
@@ -105,24 +104,24 @@ class Teller:
             contacts = self.org.contacts(recipient.unit)
             if not contacts:
                 log.warning("unit has no contacts to tell", unit=recipient.unit, alert=kind)
-            for contact in contacts:
-                for address in addresses(
-                    contact,
-                    email=bool(self.settings.smtp_host),
-                    sms=bool(self.settings.sms_gateway_url),
-                ):
-                    drafts.append(
-                        AlertDraft(
-                            cause=envelope,
-                            cause_type=event.NAME,
-                            recipient_unit=recipient.unit,
-                            address=address,
-                            role=recipient.role,
-                            language=language,
-                            text=text,
-                            clock=clock,
-                            urgent=urgent,
-                            scheduled_for=scheduled_for,
-                        )
-                    )
-        await self.book.record(session, drafts, self.now())
+            drafts += [
+                AlertDraft(
+                    cause=envelope,
+                    cause_type=event.NAME,
+                    recipient_unit=recipient.unit,
+                    address=address,
+                    role=recipient.role,
+                    language=language,
+                    text=text,
+                    clock=clock,
+                    urgent=urgent,
+                    scheduled_for=scheduled_for,
+                )
+                for address in self._addresses(contacts)
+            ]
+        await self.book.record(stores.alerts, drafts, self.now())
+
+    def _addresses(self, contacts: Iterable[Contact]) -> list[Address]:
+        """Every address of the contacts, on the channels this notifier has configured."""
+        email, sms = bool(self.settings.smtp_host), bool(self.settings.sms_gateway_url)
+        return [a for contact in contacts for a in addresses(contact, email=email, sms=sms)]
