@@ -20,13 +20,22 @@ $(CHROMIUM): | $(STAMP)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei)
 	touch $(CHROMIUM)
 
-run: $(STAMP)  ## embedded PostgreSQL + broker + the five services + demo data
+# The handling form's PDF embeds a CJK font; Debian's WenQuanYi Micro Hei is the one we ship
+# with (reportlab's built-in CID font is the fallback when it is missing).
+FONTS := .venv/.fonts
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+$(FONTS): | $(STAMP)
+	test -e $(CJK_FONT) || (apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei)
+	touch $(FONTS)
+
+run: $(STAMP) $(FONTS)  ## embedded PostgreSQL + broker + the five services + demo data
 	$(PY) -m devstack run
 
 PACKAGES := shared services/intake services/routing services/sla-monitor services/notifier \
             services/dashboard deploy/devstack
 
-test: gate $(CHROMIUM)  ## the gate, then every suite: unit, integration, end-to-end
+test: gate $(FONTS) $(CHROMIUM)  ## the gate, then every suite: unit, integration, end-to-end
 	$(PYTEST) -q shared services tests
 
 # What must hold before any test runs: formatting and lint, types, the layers' import rules,
@@ -44,7 +53,7 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(PYTEST) -q tests/integration services/*/tests/integration
 
-e2e: $(STAMP) $(CHROMIUM)
+e2e: $(STAMP) $(FONTS) $(CHROMIUM)
 	$(PYTEST) -q tests/e2e
 
 bench: $(STAMP)
