@@ -6,7 +6,7 @@ consumer, breach ticker and outbox relay), started with devstack as the tests st
 1. Seed, straight into the database: 100,000 complaints, each received and assigned within the
    last 30 minutes, so each has four running clocks (`customer`, `transfer`, `start`,
    `resolve`: 400,000 running clocks) and a next timer 15-45 minutes ahead. The states are the
-   pure fold's (`Received` then `Assigned`) over 2,000 distinct receipts (units, levels,
+   pure fold's (`Arrival` then `Assignment`) over 2,000 distinct receipts (units, levels,
    instants), each shared by 50 complaints; the partition of each row is the one the broker
    puts its key in. Bulk-loaded with COPY, then ANALYZE; the projection fingerprint is stored
    so the service does not rebuild from the (empty) log at start-up.

@@ -1,7 +1,7 @@
 """The SLA benchmarks' system and seed data: PostgreSQL, the broker and the SLA monitor's
 schema, and 100,000 complaints' running clocks bulk-loaded straight into its tables.
 
-The states are the pure fold's (`Received` then `Assigned`) over 2,000 distinct receipts, each
+The states are the pure fold's (`Arrival` then `Assignment`) over 2,000 distinct receipts, each
 shared by 50 complaints; each row's partition is the one the broker puts its key in; the
 projection fingerprint is stored so the service does not rebuild from the (empty) log.
 """
@@ -25,9 +25,9 @@ from complaints_shared.db import asyncpg_connect_args
 from complaints_shared.organisation import load_organisation
 from devstack.ports import free_port
 from devstack.stack import DEMO_ORG, Stack, StackConfig
+from sla_monitor.adapters.clock_store import clock_rows
 from sla_monitor.config import SlaSettings
 from sla_monitor.domain import clocks as k
-from sla_monitor.service_layer.clock_store import clock_rows
 from sla_monitor.service_layer.handlers import unit_calendars
 from sla_monitor.service_layer.recompute import fingerprint
 
@@ -101,7 +101,7 @@ def folded_templates(now: datetime) -> list[dict]:
         unit, level = owners[i % len(owners)]
         at = now - RECEIVED_WITHIN * (i / TEMPLATES)
         state, _ = k.fold(
-            [k.Received("complaint", unit, at), k.Assigned(unit, level, at)], policy, calendars
+            [k.Arrival("complaint", unit, at), k.Assignment(unit, level, at)], policy, calendars
         )
         rows = clock_rows("", state, calendars)
         assert all(row["status"] == "running" for row in rows) and len(rows) == 4

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from complaints_shared.messaging.inbox import Inbox
 from complaints_shared.messaging.outbox import Outbox, decode_headers
 from complaints_shared.organisation import load_organisation
 from sla_monitor.adapters import tables
+from sla_monitor.adapters.stores import sql_stores
 from sla_monitor.config import SlaSettings
 from sla_monitor.domain import clocks as k
 from sla_monitor.service_layer.handlers import unit_calendars
@@ -27,7 +29,7 @@ def overdue_state(hours_ago: float) -> k.ComplaintClocks:
     """A complaint assigned to a branch long enough ago that its `start` clock is due."""
     at = datetime.now(UTC) - timedelta(hours=hours_ago)
     state, _ = k.fold(
-        [k.Received("complaint", "YN-KM-01", at), k.Assigned("YN-KM-01", "branch", at)],
+        [k.Arrival("complaint", "YN-KM-01", at), k.Assignment("YN-KM-01", "branch", at)],
         POLICY,
         CALENDARS,
     )
@@ -52,14 +54,8 @@ async def seed(db, partition_of: dict[str, int]) -> None:
 
 
 def ticker(db, owned: set[int]) -> BreachTicker:
-    return BreachTicker(
-        db.sessions,
-        Outbox(db.outbox),
-        POLICY,
-        CALENDARS,
-        lambda: frozenset(owned),
-        asyncio.Event(),
-    )
+    stores = sql_stores(db.sessions, Outbox(db.outbox), Inbox(tables.processed_events, "t"))
+    return BreachTicker(stores, POLICY, CALENDARS, lambda: frozenset(owned), asyncio.Event())
 
 
 async def breach_events(db) -> int:

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
+from .adapters.clock_queries import SqlClockReads
+from .adapters.stores import sql_stores
 from .adapters.tables import outbox, processed_events
 from .config import SlaSettings
 from .entrypoints.api import router
@@ -27,20 +29,16 @@ def create_app(settings: SlaSettings) -> FastAPI:
         outbox_table=outbox,
         processed_table=processed_events,
     )
+    stores = sql_stores(plumbing.sessions, plumbing.outbox, plumbing.inbox)
     wake = asyncio.Event()
-    projector = ClockProjector(org, plumbing.outbox, policy, wake)
+    projector = ClockProjector(org, policy, wake, stores)
 
     async def startup(app: FastAPI) -> None:
-        await recompute_if_policy_changed(plumbing, org, policy, projector.calendars)
-        consumer = plumbing.consumer(projector.registry())
-        ticker = BreachTicker(
-            plumbing.sessions,
-            plumbing.outbox,
-            policy,
-            projector.calendars,
-            consumer.owned_partitions,
-            wake,
+        await recompute_if_policy_changed(
+            stores, settings.kafka_bootstrap_servers, org, policy, projector.calendars
         )
+        consumer = plumbing.consumer(projector.registry())
+        ticker = BreachTicker(stores, policy, projector.calendars, consumer.owned_partitions, wake)
         plumbing.start(plumbing.relay.run(), consumer.run(), ticker.run())
 
     app = create_service_app(
@@ -52,6 +50,7 @@ def create_app(settings: SlaSettings) -> FastAPI:
     app.state.settings = settings
     app.state.org = org
     app.state.sessions = plumbing.sessions
+    app.state.clock_reads = SqlClockReads(plumbing.sessions)
     app.state.jwt_secret = settings.jwt_secret
     app.include_router(router)
     return app

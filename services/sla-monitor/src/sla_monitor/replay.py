@@ -11,17 +11,18 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from tqdm import tqdm
 
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing
 
-from .adapters.tables import clocks, outbox, processed_events
+from .adapters.clock_store import clock_rows
+from .adapters.stores import Stores, sql_stores
+from .adapters.tables import outbox, processed_events
 from .config import SlaSettings
-from .service_layer.clock_store import clock_rows
+from .domain import clocks as k
 from .service_layer.handlers import unit_calendars
-from .service_layer.recompute import fold_log, write_projection
+from .service_layer.recompute import Rebuilt, fold_log, write_projection
 
 _COMPARED = ("clock", "run", "owner_unit", "status", "breached", "due_at", "remaining_seconds")
 
@@ -40,6 +41,7 @@ async def _replay(settings: SlaSettings, *, check: bool) -> int:
         outbox_table=outbox,
         processed_table=processed_events,
     )
+    stores = sql_stores(plumbing.sessions, plumbing.outbox, plumbing.inbox)
     bar = tqdm(unit=" events", desc="replaying the log")
     started = time.perf_counter()
     try:
@@ -58,25 +60,23 @@ async def _replay(settings: SlaSettings, *, check: bool) -> int:
             f"({rebuilt.records / max(elapsed, 1e-9):,.0f} events/s)"
         )
         if check:
-            return await _compare(plumbing, rebuilt, calendars)
-        await write_projection(plumbing, rebuilt, calendars, announce=False)
+            return await _compare(stores, rebuilt, calendars)
+        await write_projection(stores, rebuilt, calendars, announce=False)
         print("projection rebuilt")
         return 0
     finally:
         await plumbing.engine.dispose()
 
 
-async def _compare(plumbing: Plumbing, rebuilt, calendars) -> int:
+async def _compare(stores: Stores, rebuilt: Rebuilt, calendars: k.Calendars) -> int:
     rebuilt_rows = {
         (row["complaint_id"], row["clock"]): tuple(row[c] for c in _COMPARED)
         for cid, (_, state) in rebuilt.states.items()
         for row in clock_rows(cid, state, calendars)
     }
-    async with plumbing.sessions() as session:
-        live_rows = {
-            (row.complaint_id, row.clock): tuple(getattr(row, c) for c in _COMPARED)
-            for row in (await session.execute(select(clocks)))
-        }
+    async with stores.transaction() as session:
+        live = await stores.projection(session).all_clock_rows()
+    live_rows = {key: tuple(row[c] for c in _COMPARED) for key, row in live.items()}
     differing = {
         key
         for key in rebuilt_rows.keys() | live_rows.keys()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -15,6 +14,7 @@ from complaints_shared.contracts import routing_events as r
 from complaints_shared.messaging.inbox import Inbox
 from complaints_shared.messaging.outbox import Outbox
 from sla_monitor.adapters import tables
+from sla_monitor.adapters.stores import sql_stores
 from sla_monitor.config import SlaSettings
 from sla_monitor.service_layer import recompute
 from sla_monitor.service_layer.handlers import unit_calendars
@@ -50,20 +50,24 @@ async def test_missing_states_are_rebuilt_at_start_up(sla, monkeypatch):
     monkeypatch.setattr(recompute, "read_log", read_log)
     settings = SlaSettings()
     org = sla.app.state.org
-    plumbing = SimpleNamespace(
-        settings=settings,
-        sessions=sla.app.state.sessions,
-        outbox=Outbox(tables.outbox),
-        inbox=Inbox(tables.processed_events, consumer="sla-monitor"),
+    stores = sql_stores(
+        sla.app.state.sessions,
+        Outbox(tables.outbox),
+        Inbox(tables.processed_events, consumer="sla-monitor"),
     )
+    bootstrap_servers = settings.kafka_bootstrap_servers
     calendars = unit_calendars(org)
-    await recompute.recompute_if_policy_changed(plumbing, org, settings.policy(), calendars)
+    await recompute.recompute_if_policy_changed(
+        stores, bootstrap_servers, org, settings.policy(), calendars
+    )
     assert await status(sla, cid, "YN-SUP") == 200
 
     async with sla.app.state.sessions.begin() as session:
         await session.execute(delete(tables.complaint_states))
     assert await status(sla, cid, "YN-SUP") == 404  # unknown without its state
-    await recompute.recompute_if_policy_changed(plumbing, org, settings.policy(), calendars)
+    await recompute.recompute_if_policy_changed(
+        stores, bootstrap_servers, org, settings.policy(), calendars
+    )
     assert await status(sla, cid, "YN-SUP") == 200
     assert await status(sla, cid, "YN-DL") == 404
     async with sla.app.state.sessions() as session:

@@ -9,11 +9,11 @@ import pytest
 from complaints_shared.organisation import CalendarSpec
 from sla_monitor.domain.calendars import build_calendar
 from sla_monitor.domain.clocks import (
-    Assigned,
+    Arrival,
+    Assignment,
     ClockPolicy,
-    ClockStopped,
-    Received,
-    Resolved,
+    ClockStop,
+    Resolution,
     TimerTick,
     fold,
 )
@@ -24,13 +24,13 @@ MONDAY_9 = datetime(2026, 11, 16, 9, 0, tzinfo=SH)  # resolve (branch, 7 h) due 
 DUE = datetime(2026, 11, 16, 17, 30, tzinfo=SH)
 
 
-def resolve_stop(replied_at: datetime, *, announced: bool) -> ClockStopped:
-    inputs = [Received("complaint", "B", MONDAY_9), Assigned("B", "branch", MONDAY_9)]
+def resolve_stop(replied_at: datetime, *, announced: bool) -> ClockStop:
+    inputs = [Arrival("complaint", "B", MONDAY_9), Assignment("B", "branch", MONDAY_9)]
     if announced:  # the ticker fired the breach before the reply reached the monitor
         inputs.append(TimerTick(DUE + timedelta(minutes=5)))
-    inputs.append(Resolved(replied_at))
+    inputs.append(Resolution(replied_at))
     _, effects = fold(inputs, ClockPolicy(), lambda unit: CALENDAR)
-    return next(e for e in effects if isinstance(e, ClockStopped) and e.clock == "resolve")
+    return next(e for e in effects if isinstance(e, ClockStop) and e.clock == "resolve")
 
 
 @pytest.mark.parametrize("announced", [True, False], ids=["breach-announced", "no-breach-yet"])

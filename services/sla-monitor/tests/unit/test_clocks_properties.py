@@ -15,25 +15,25 @@ from complaints_shared.organisation import CalendarSpec
 from sla_monitor.domain.calendars import build_calendar
 from sla_monitor.domain.clocks import (
     CLOCK_ORDER,
-    Accepted,
-    Assigned,
-    ClockBreached,
-    ClockPaused,
+    Acceptance,
+    Arrival,
+    Assignment,
+    ClockBreach,
+    ClockPause,
     ClockPolicy,
-    ClockResumed,
-    ClockStarted,
-    ClockStopped,
-    ClockWarned,
-    Closed,
+    ClockResumption,
+    ClockStart,
+    ClockStop,
+    ClockWarning,
+    Closing,
     ComplaintClocks,
-    CustomerResponded,
-    DeadlineCommitted,
-    Received,
-    Reopened,
-    Resolved,
+    CustomerReply,
+    CustomerWait,
+    DeadlinePromise,
+    Reopening,
+    Resolution,
     TimerTick,
-    Transferred,
-    WaitingOnCustomer,
+    Transfer,
     decide,
     fire_timers,
     fold,
@@ -95,23 +95,23 @@ def build(steps) -> list:
         now = _ceil_minute(now) + gap * MINUTE
         actor = owner if flag else unit
         if action == "received":
-            events.append(Received("inquiry" if flag else "complaint", unit, now))
+            events.append(Arrival("inquiry" if flag else "complaint", unit, now))
         elif action == "assigned":
-            events.append(Assigned(unit, level, now, owner))
+            events.append(Assignment(unit, level, now, owner))
             owner = unit
         elif action == "transferred":
-            events.append(Transferred(actor, unit, now))
+            events.append(Transfer(actor, unit, now))
         elif action == "accepted":
-            events.append(Accepted(actor, now))
+            events.append(Acceptance(actor, now))
         elif action == "committed":
-            events.append(DeadlineCommitted(now + ahead * MINUTE, now))
+            events.append(DeadlinePromise(now + ahead * MINUTE, now))
         else:
             kind = {
-                "waiting": WaitingOnCustomer,
-                "responded": CustomerResponded,
-                "resolved": Resolved,
-                "reopened": Reopened,
-                "closed": Closed,
+                "waiting": CustomerWait,
+                "responded": CustomerReply,
+                "resolved": Resolution,
+                "reopened": Reopening,
+                "closed": Closing,
             }[action]
             events.append(kind(now))
     return events
@@ -157,17 +157,17 @@ def test_every_effect_is_dated_by_its_event_or_the_instant_it_marks(events, poli
     for event, _, effects in steps(events, policy):
         for effect in effects:
             key = (effect.clock, effect.run)
-            if isinstance(effect, ClockWarned | ClockBreached):
+            if isinstance(effect, ClockWarning | ClockBreach):
                 # A timer: its own instant, never later than the input that fired it, and
                 # strictly before any input but a tick.
                 assert effect.time <= event.time
                 assert isinstance(event, TimerTick) or effect.time < event.time
                 assert effect.due_at == announced[key]
-                if isinstance(effect, ClockWarned):
+                if isinstance(effect, ClockWarning):
                     assert effect.at <= effect.due_at
             else:
                 assert effect.time == event.time
-            if isinstance(effect, ClockStarted | ClockResumed):
+            if isinstance(effect, ClockStart | ClockResumption):
                 assert effect.due_at >= effect.time
                 announced[key] = effect.due_at
 
@@ -178,23 +178,23 @@ def test_a_clock_is_never_in_two_states(events, policy):
     status: dict[str, str] = {}  # what the effects say each clock is doing
     runs: dict[str, int] = {}
     allowed = {
-        ClockStarted: ({"none", "met", "cancelled"}, "running"),
-        ClockPaused: ({"running"}, "paused"),
-        ClockResumed: ({"paused"}, "running"),
-        ClockWarned: ({"running"}, "running"),
-        ClockBreached: ({"running"}, "running"),
+        ClockStart: ({"none", "met", "cancelled"}, "running"),
+        ClockPause: ({"running"}, "paused"),
+        ClockResumption: ({"paused"}, "running"),
+        ClockWarning: ({"running"}, "running"),
+        ClockBreach: ({"running"}, "running"),
     }
     for _, state, effects in steps(events, policy):
         for effect in effects:
             before = status.get(effect.clock, "none")
-            if isinstance(effect, ClockStopped):
+            if isinstance(effect, ClockStop):
                 assert before in ("running", "paused")
                 status[effect.clock] = effect.outcome
                 continue
             sources, after = allowed[type(effect)]
             assert before in sources, (effect, before)
             status[effect.clock] = after
-            if isinstance(effect, ClockStarted):
+            if isinstance(effect, ClockStart):
                 assert effect.run == runs.get(effect.clock, 0) + 1
                 runs[effect.clock] = effect.run
             else:
@@ -220,9 +220,7 @@ def test_pausing_then_resuming_at_once_leaves_the_due_time_unchanged(events, pol
     state, _ = fold(events, policy, calendars)
     moment = _ceil_minute(events[-1].time) + later * MINUTE
     before, _ = fire_timers(state, moment, strictly_before=True)
-    after, _ = fold(
-        [WaitingOnCustomer(moment), CustomerResponded(moment)], policy, calendars, state
-    )
+    after, _ = fold([CustomerWait(moment), CustomerReply(moment)], policy, calendars, state)
     for name, clock in before.clocks.items():
         if clock.status != "running":
             continue

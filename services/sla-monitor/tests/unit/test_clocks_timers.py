@@ -14,19 +14,19 @@ import pytest
 from complaints_shared.organisation import CalendarSpec
 from sla_monitor.domain.calendars import build_calendar
 from sla_monitor.domain.clocks import (
-    Accepted,
-    Assigned,
-    ClockBreached,
+    Acceptance,
+    Arrival,
+    Assignment,
+    ClockBreach,
     ClockPolicy,
-    ClockWarned,
+    ClockWarning,
     ComplaintClocks,
-    CustomerResponded,
-    DeadlineCommitted,
-    Received,
-    Resolved,
+    CustomerReply,
+    CustomerWait,
+    DeadlinePromise,
+    Resolution,
     TimerTick,
-    Transferred,
-    WaitingOnCustomer,
+    Transfer,
     decide,
     fire_timers,
     fold,
@@ -59,10 +59,10 @@ def timers(effects):
     """(kind, clock, point, instant) of the warnings and breaches among `effects`."""
     return [
         ("warned", e.clock, e.point, e.at)
-        if isinstance(e, ClockWarned)
+        if isinstance(e, ClockWarning)
         else ("breached", e.clock, None, e.due_at)
         for e in effects
-        if isinstance(e, ClockWarned | ClockBreached)
+        if isinstance(e, ClockWarning | ClockBreach)
     ]
 
 
@@ -71,7 +71,7 @@ MON = at("Mon 2026-03-16 09:00")
 
 def resolve_only() -> ComplaintClocks:
     """A branch `resolve` clock from Monday 09:00, the 24x7 clocks met at once."""
-    state, _ = fold([Assigned("b1", "branch", MON), Accepted("b1", MON)], POLICY, calendars)
+    state, _ = fold([Assignment("b1", "branch", MON), Acceptance("b1", MON)], POLICY, calendars)
     return state
 
 
@@ -116,18 +116,18 @@ def test_breach_fires_at_the_due_instant_not_before_and_is_dated_by_it():
     state = resolve_only()
     due = at("Mon 2026-03-16 17:30")
     state, effects = fire_timers(state, due - MICRO)
-    assert [e for e in effects if isinstance(e, ClockBreached)] == []
+    assert [e for e in effects if isinstance(e, ClockBreach)] == []
     _, at_due = fire_timers(state, due)
     _, much_later = fire_timers(state, at("Fri 2026-03-20 12:00"))
-    assert at_due == much_later == [ClockBreached("resolve", 1, "b1", due)]
+    assert at_due == much_later == [ClockBreach("resolve", 1, "b1", due)]
 
 
 def test_a_pause_pushes_back_the_warnings_and_a_fired_point_does_not_fire_again():
     events = [
-        WaitingOnCustomer(at("Mon 2026-03-16 15:00")),  # 4.5 h used
-        CustomerResponded(at("Tue 2026-03-17 09:00")),
-        WaitingOnCustomer(at("Tue 2026-03-17 10:00")),  # 75% fired at 09:45; 5.5 h used
-        CustomerResponded(at("Tue 2026-03-17 14:00")),
+        CustomerWait(at("Mon 2026-03-16 15:00")),  # 4.5 h used
+        CustomerReply(at("Tue 2026-03-17 09:00")),
+        CustomerWait(at("Tue 2026-03-17 10:00")),  # 75% fired at 09:45; 5.5 h used
+        CustomerReply(at("Tue 2026-03-17 14:00")),
         TimerTick(at("Tue 2026-03-17 16:00")),
     ]
     state, effects = fold(events, POLICY, calendars, resolve_only())
@@ -141,7 +141,7 @@ def test_a_pause_pushes_back_the_warnings_and_a_fired_point_does_not_fire_again(
 
 def test_the_24x7_clocks_warn_in_real_time_and_skip_points_before_their_start():
     # transfer (1 h): 75% only, "1h before due" would be its start; start (2 h): both points.
-    state, _ = fold([Assigned("b1", "branch", MON)], POLICY, calendars)
+    state, _ = fold([Assignment("b1", "branch", MON)], POLICY, calendars)
     _, effects = fire_timers(state, MON + 2 * H)
     assert timers(effects) == [
         ("warned", "transfer", "75%", MON + 45 * timedelta(minutes=1)),
@@ -167,25 +167,25 @@ def test_warning_points_are_configurable():
 def test_next_timer_skips_paused_and_stopped_clocks():
     assert next_timer(ComplaintClocks()) is None
     state = resolve_only()
-    state, _ = decide(state, WaitingOnCustomer(MON + H), POLICY, calendars)
+    state, _ = decide(state, CustomerWait(MON + H), POLICY, calendars)
     assert next_timer(state) is None
-    state, _ = decide(state, CustomerResponded(MON + 2 * H), POLICY, calendars)
+    state, _ = decide(state, CustomerReply(MON + 2 * H), POLICY, calendars)
     assert next_timer(state) == at("Mon 2026-03-16 16:45")
-    state, _ = decide(state, Resolved(MON + 3 * H), POLICY, calendars)
+    state, _ = decide(state, Resolution(MON + 3 * H), POLICY, calendars)
     assert next_timer(state) is None
 
 
 STORY = [
-    Received("complaint", "hotline", at("Fri 2026-04-24 16:20")),
-    Assigned("b1", "branch", at("Fri 2026-04-24 16:20")),
+    Arrival("complaint", "hotline", at("Fri 2026-04-24 16:20")),
+    Assignment("b1", "branch", at("Fri 2026-04-24 16:20")),
     TimerTick(at("Fri 2026-04-24 18:00")),
-    Transferred("b1", "p1", at("Mon 2026-04-27 09:10")),
-    Assigned("p1", "province", at("Mon 2026-04-27 09:10"), "b1"),
-    Accepted("p1", at("Mon 2026-04-27 10:00")),
-    WaitingOnCustomer(at("Mon 2026-04-27 15:00")),
-    DeadlineCommitted(at("Thu 2026-04-30 12:00"), at("Tue 2026-04-28 11:00")),
+    Transfer("b1", "p1", at("Mon 2026-04-27 09:10")),
+    Assignment("p1", "province", at("Mon 2026-04-27 09:10"), "b1"),
+    Acceptance("p1", at("Mon 2026-04-27 10:00")),
+    CustomerWait(at("Mon 2026-04-27 15:00")),
+    DeadlinePromise(at("Thu 2026-04-30 12:00"), at("Tue 2026-04-28 11:00")),
     TimerTick(at("Tue 2026-04-28 12:30")),
-    CustomerResponded(at("Wed 2026-04-29 11:00")),
+    CustomerReply(at("Wed 2026-04-29 11:00")),
     TimerTick(at("Thu 2026-05-07 09:00")),
 ]
 
@@ -221,7 +221,7 @@ def test_the_state_survives_a_json_round_trip_at_every_step():
 
 def test_json_keeps_microseconds_and_refuses_an_unknown_version():
     odd = at("Mon 2026-03-16 09:00") + timedelta(microseconds=123457)
-    state, _ = fold([Assigned("b1", "branch", odd)], ClockPolicy(transfer=H / 7), calendars)
+    state, _ = fold([Assignment("b1", "branch", odd)], ClockPolicy(transfer=H / 7), calendars)
     assert from_json(json.loads(json.dumps(to_json(state)))) == state
     with pytest.raises(ValueError, match="version"):
         from_json({**to_json(state), "version": 99})

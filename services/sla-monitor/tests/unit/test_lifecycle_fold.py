@@ -2,17 +2,15 @@
 
 from datetime import UTC, datetime
 
-import pytest
-
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import notification_events as n
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.envelope import Envelope, new_id
-from complaints_shared.workflow.lifecycle import ComplaintState
-from sla_monitor.service_layer import lifecycle_fold
+from complaints_shared.workflow.lifecycle import ComplaintState, from_json
 from sla_monitor.service_layer.lifecycle_fold import FOLDED, fold, folds, with_lifecycle_fold
 from sla_monitor.service_layer.translate import LISTENS_TO
+from sla_monitor.testing.fakes import NO_SESSION, FakeComplaintStates, FakeDatabase
 
 AT = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
 
@@ -68,23 +66,38 @@ def test_fold_involves_units_and_marks_restricted():
     assert state.running_clocks == ("start",)
 
 
-async def test_wraps_an_existing_handler_to_fold_first(monkeypatch: pytest.MonkeyPatch):
+async def test_wraps_an_existing_handler_to_fold_first():
+    db = FakeDatabase()
     calls: list[str] = []
 
-    async def fake_fold(session, envelope, event):
-        calls.append(f"fold {event.NAME}")
-
     async def own(session, envelope, event):
-        calls.append(f"own {event.NAME}")
+        folded = from_json(db.complaint_states["C-1"]) if "C-1" in db.complaint_states else None
+        calls.append(f"own {event.NAME}, registered: {bool(folded and folded.registered)}")
 
-    monkeypatch.setattr(lifecycle_fold, "fold_event", fake_fold)
-    registry = with_lifecycle_fold({c.ComplaintReceived: own, s.SlaWarning: own})
+    registry = with_lifecycle_fold(
+        {c.ComplaintReceived: own, s.SlaWarning: own}, lambda _session: FakeComplaintStates(db)
+    )
     assert set(registry) == set(FOLDED) | {s.SlaWarning}
     event = received()
-    await registry[c.ComplaintReceived](None, envelope(event), event)
-    assert calls == ["fold complaint.received", "own complaint.received"]
+    await registry[c.ComplaintReceived](NO_SESSION, envelope(event), event)
+    assert calls == ["own complaint.received, registered: True"]  # folded first
     calls.clear()
     note = c.NoteAdded(unit="YN-KM", at=AT, posted_by="YN-KM", text="n")
-    await registry[c.NoteAdded](None, envelope(note), note)
-    assert calls == ["fold complaint.note"]
+    before = dict(db.complaint_states)
+    await registry[c.NoteAdded](NO_SESSION, envelope(note), note)
+    assert calls == []  # the fold alone
+    assert db.complaint_states == before  # a note changes no lifecycle: nothing written
     assert registry[s.SlaWarning] is own  # not folded: left alone
+
+
+async def test_the_fold_keeps_each_complaint_state():
+    db = FakeDatabase()
+    registry = with_lifecycle_fold({}, lambda _session: FakeComplaintStates(db))
+    events = [
+        received("major_liability"),
+        r.ComplaintAssigned(owner_unit="YN-KM", handling_level="branch", rule="t", reason="t"),
+    ]
+    for event in events:
+        await registry[type(event)](NO_SESSION, envelope(event), event)
+    state = from_json(db.complaint_states["C-1"])
+    assert state.restricted and state.owner_unit == "YN-KM"

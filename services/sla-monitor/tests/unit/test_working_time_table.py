@@ -1,4 +1,5 @@
-"""Named cases for the working-time engine: DOMAIN.md §4's examples, holidays, DST, errors."""
+"""Named cases for the working-time engine: the examples of docs/domain.md#working-days,
+holidays, DST, errors."""
 
 import time as perf
 from datetime import UTC, date, datetime, time, timedelta

@@ -2,6 +2,8 @@
 
 Every row comes with its complaint's lifecycle state, so that the caller can decide
 visibility per complaint; a clock of a complaint without a state is not returned.
+`ClockReads` is what the routes use; `SqlClockReads` is it on PostgreSQL (one session per
+read), `sla_monitor.testing.fakes.FakeClockReads` in memory.
 """
 
 from __future__ import annotations
@@ -9,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Text, any_, literal, select
+from sqlalchemy import Select, Text, any_, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json
 
+from .clock_store import ClockRow
 from .tables import breaches, clocks, complaint_states
 
 
@@ -24,32 +27,49 @@ from .tables import breaches, clocks, complaint_states
 class Row:
     """One clock or breach row (its columns by name) and its complaint's state."""
 
-    values: dict[str, Any]
+    values: ClockRow
     state: ComplaintState
 
 
-class ClockQueries:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def complaint(self, complaint_id: str) -> tuple[ComplaintState | None, list[dict]]:
-        """The complaint's state (None when unknown) and its clock rows."""
-        state = (
-            await self.session.execute(
-                select(complaint_states.c.state).where(
-                    complaint_states.c.complaint_id == complaint_id
-                )
-            )
-        ).scalar()
-        if state is None:
-            return None, []
-        rows = await self.session.execute(
-            select(clocks).where(clocks.c.complaint_id == complaint_id).order_by(clocks.c.clock)
-        )
-        return from_json(state), [dict(row._mapping) for row in rows]
+class ClockReads(Protocol):
+    async def complaint(self, complaint_id: str) -> tuple[ComplaintState | None, list[ClockRow]]:
+        """The complaint's state (None when unknown) and its clock rows, by clock name."""
+        ...
 
     async def due(self, owners: Collection[str], until: datetime) -> list[Row]:
-        """Running, not yet breached clocks owned by `owners`, due by `until`, soonest first."""
+        """Running, not yet breached clocks owned by `owners`, due by `until`, soonest first
+        (then by complaint id and clock)."""
+        ...
+
+    async def breaches(
+        self, owners: Collection[str], start: datetime | None, end: datetime | None
+    ) -> list[Row]:
+        """Breaches of clocks owned by `owners` whose due time lies in [start, end) (either
+        bound may be open), by due time, complaint id and clock."""
+        ...
+
+
+class SqlClockReads:
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self.sessions = sessions
+
+    async def complaint(self, complaint_id: str) -> tuple[ComplaintState | None, list[ClockRow]]:
+        async with self.sessions() as session:
+            state = (
+                await session.execute(
+                    select(complaint_states.c.state).where(
+                        complaint_states.c.complaint_id == complaint_id
+                    )
+                )
+            ).scalar()
+            if state is None:
+                return None, []
+            rows = await session.execute(
+                select(clocks).where(clocks.c.complaint_id == complaint_id).order_by(clocks.c.clock)
+            )
+            return from_json(state), [dict(row._mapping) for row in rows]
+
+    async def due(self, owners: Collection[str], until: datetime) -> list[Row]:
         query = (
             select(clocks, complaint_states.c.state.label("_state"))
             .join(complaint_states, complaint_states.c.complaint_id == clocks.c.complaint_id)
@@ -62,7 +82,6 @@ class ClockQueries:
     async def breaches(
         self, owners: Collection[str], start: datetime | None, end: datetime | None
     ) -> list[Row]:
-        """Breaches of clocks owned by `owners` whose due time lies in [start, end)."""
         query = (
             select(breaches, complaint_states.c.state.label("_state"))
             .join(complaint_states, complaint_states.c.complaint_id == breaches.c.complaint_id)
@@ -75,10 +94,12 @@ class ClockQueries:
             query = query.where(breaches.c.due_at < end)
         return await self._rows(query)
 
-    async def _rows(self, query) -> list[Row]:
+    async def _rows(self, query: Select[Any]) -> list[Row]:
         states: dict[str, ComplaintState] = {}
         rows = []
-        for row in await self.session.execute(query):
+        async with self.sessions() as session:
+            result = (await session.execute(query)).all()
+        for row in result:
             values = dict(row._mapping)
             data = values.pop("_state")
             cid = values["complaint_id"]

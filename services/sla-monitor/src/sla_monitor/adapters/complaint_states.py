@@ -1,6 +1,13 @@
-"""Persisting each complaint's shared lifecycle state (`complaint_states`, JSONB)."""
+"""Each complaint's shared lifecycle state (`complaint_states`, JSONB), folded from the log.
+
+`ComplaintStates` is what the lifecycle fold uses inside the consumer's transaction;
+`SqlComplaintStates` is it on PostgreSQL, `sla_monitor.testing.fakes.FakeComplaintStates`
+in memory.
+"""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -11,35 +18,34 @@ from complaints_shared.workflow.lifecycle import ComplaintState, from_json, to_j
 from .tables import complaint_states
 
 
-async def load_for_update(session: AsyncSession, complaint_id: str) -> ComplaintState:
-    """The complaint's state, locked for this transaction (a fresh state when unknown)."""
-    row = (
-        await session.execute(
-            select(complaint_states.c.state)
-            .where(complaint_states.c.complaint_id == complaint_id)
-            .with_for_update()
-        )
-    ).first()
-    return from_json(row.state) if row else ComplaintState()
+class ComplaintStates(Protocol):
+    async def load_for_update(self, complaint_id: str) -> ComplaintState:
+        """The complaint's state, locked for this transaction (a fresh state when unknown)."""
+        ...
+
+    async def save(self, complaint_id: str, state: ComplaintState) -> None:
+        """Insert or replace the complaint's state."""
+        ...
 
 
-async def save(session: AsyncSession, complaint_id: str, state: ComplaintState) -> None:
-    data = to_json(state)
-    await session.execute(
-        insert(complaint_states)
-        .values(complaint_id=complaint_id, state=data)
-        .on_conflict_do_update(index_elements=["complaint_id"], set_={"state": data})
-    )
+class SqlComplaintStates:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
+    async def load_for_update(self, complaint_id: str) -> ComplaintState:
+        row = (
+            await self.session.execute(
+                select(complaint_states.c.state)
+                .where(complaint_states.c.complaint_id == complaint_id)
+                .with_for_update()
+            )
+        ).first()
+        return from_json(row.state) if row else ComplaintState()
 
-async def save_many(session: AsyncSession, states: dict[str, ComplaintState]) -> None:
-    """Insert (or replace) many states at once, for a rebuild."""
-    rows = [{"complaint_id": cid, "state": to_json(state)} for cid, state in states.items()]
-    for start in range(0, len(rows), 1000):
-        statement = insert(complaint_states)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["complaint_id"], set_={"state": statement.excluded.state}
-            ),
-            rows[start : start + 1000],
+    async def save(self, complaint_id: str, state: ComplaintState) -> None:
+        data = to_json(state)
+        await self.session.execute(
+            insert(complaint_states)
+            .values(complaint_id=complaint_id, state=data)
+            .on_conflict_do_update(index_elements=["complaint_id"], set_={"state": data})
         )

@@ -1,4 +1,7 @@
-"""What the clock fold decides: effects the adapter turns into `sla.*` events.
+"""What the clock fold decides: effects the service layer turns into `sla.*` events.
+
+Each is named for what happens to a clock (`ClockStart`, `ClockBreach`, ...); `translate`
+maps it to its contract event (`sla.clock_started`, `sla.breached`, ...).
 
 Every effect names its clock, the clock's `run` (1 for the first start of that clock on the
 complaint, +1 on each restart: with the complaint id, clock, run and kind it makes a
@@ -26,7 +29,7 @@ ROUND_THE_CLOCK = "24x7"
 
 
 @dataclass(frozen=True)
-class ClockStarted:
+class ClockStart:
     clock: ClockName
     run: int
     owner: str
@@ -42,7 +45,7 @@ class ClockStarted:
 
 
 @dataclass(frozen=True)
-class ClockPaused:
+class ClockPause:
     clock: ClockName
     run: int
     owner: str
@@ -55,7 +58,7 @@ class ClockPaused:
 
 
 @dataclass(frozen=True)
-class ClockResumed:
+class ClockResumption:
     clock: ClockName
     run: int
     owner: str
@@ -68,7 +71,7 @@ class ClockResumed:
 
 
 @dataclass(frozen=True)
-class ClockStopped:
+class ClockStop:
     clock: ClockName
     run: int
     owner: str
@@ -82,7 +85,7 @@ class ClockStopped:
 
 
 @dataclass(frozen=True)
-class ClockWarned:
+class ClockWarning:
     clock: ClockName
     run: int
     owner: str
@@ -97,7 +100,7 @@ class ClockWarned:
 
 
 @dataclass(frozen=True)
-class ClockBreached:
+class ClockBreach:
     clock: ClockName
     run: int
     owner: str
@@ -108,4 +111,4 @@ class ClockBreached:
         return self.due_at
 
 
-ClockEffect = ClockStarted | ClockPaused | ClockResumed | ClockStopped | ClockWarned | ClockBreached
+ClockEffect = ClockStart | ClockPause | ClockResumption | ClockStop | ClockWarning | ClockBreach

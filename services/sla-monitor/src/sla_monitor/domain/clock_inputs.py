@@ -1,6 +1,8 @@
 """What the clock fold reads: one plain class per log event type, plus the timer tick.
 
-The adapter builds these from the log's events; `NAME` is the log's type. Every input has an
+Each is named for what happened to the complaint (`Assignment`, `Resolution`, ...), not after
+the contract event it is built from (`complaint.assigned`, `complaint.resolved`): the service
+layer's `translate` turns one into the other. `NAME` is the log's type. Every input has an
 event time (`.time`), taken from the event, never from the processing clock.
 """
 
@@ -12,7 +14,7 @@ from typing import ClassVar, Literal
 
 
 @dataclass(frozen=True)
-class Received:
+class Arrival:
     NAME: ClassVar[str] = "complaint.received"
     kind: Literal["complaint", "inquiry"]
     receiving_unit: str
@@ -24,7 +26,7 @@ class Received:
 
 
 @dataclass(frozen=True)
-class Assigned:
+class Assignment:
     NAME: ClassVar[str] = "complaint.assigned"
     owner_unit: str
     handling_level: str
@@ -37,7 +39,7 @@ class Assigned:
 
 
 @dataclass(frozen=True)
-class Transferred:
+class Transfer:
     NAME: ClassVar[str] = "complaint.transferred"
     from_unit: str
     to_unit: str
@@ -49,7 +51,7 @@ class Transferred:
 
 
 @dataclass(frozen=True)
-class Accepted:
+class Acceptance:
     NAME: ClassVar[str] = "complaint.accepted"
     unit: str
     at: datetime
@@ -60,7 +62,7 @@ class Accepted:
 
 
 @dataclass(frozen=True)
-class DeadlineCommitted:
+class DeadlinePromise:
     NAME: ClassVar[str] = "complaint.deadline_committed"
     committed_deadline: datetime
     at: datetime
@@ -82,27 +84,27 @@ class _Moment:
 
 
 @dataclass(frozen=True)
-class WaitingOnCustomer(_Moment):
+class CustomerWait(_Moment):
     NAME: ClassVar[str] = "complaint.waiting_on_customer"
 
 
 @dataclass(frozen=True)
-class CustomerResponded(_Moment):
+class CustomerReply(_Moment):
     NAME: ClassVar[str] = "complaint.customer_responded"
 
 
 @dataclass(frozen=True)
-class Resolved(_Moment):
+class Resolution(_Moment):
     NAME: ClassVar[str] = "complaint.resolved"
 
 
 @dataclass(frozen=True)
-class Reopened(_Moment):
+class Reopening(_Moment):
     NAME: ClassVar[str] = "complaint.reopened"
 
 
 @dataclass(frozen=True)
-class Closed(_Moment):
+class Closing(_Moment):
     NAME: ClassVar[str] = "complaint.closed"
 
 
@@ -114,15 +116,15 @@ class TimerTick(_Moment):
 
 
 ClockInput = (
-    Received
-    | Assigned
-    | Transferred
-    | Accepted
-    | DeadlineCommitted
-    | WaitingOnCustomer
-    | CustomerResponded
-    | Resolved
-    | Reopened
-    | Closed
+    Arrival
+    | Assignment
+    | Transfer
+    | Acceptance
+    | DeadlinePromise
+    | CustomerWait
+    | CustomerReply
+    | Resolution
+    | Reopening
+    | Closing
     | TimerTick
 )

@@ -13,16 +13,16 @@ from typing import Any, Literal
 
 from .clock_effects import CLOCK_ORDER, ROUND_THE_CLOCK, ClockEffect, ClockName
 from .clock_inputs import (
-    Accepted,
-    Assigned,
-    Closed,
-    CustomerResponded,
-    DeadlineCommitted,
-    Received,
-    Reopened,
-    Resolved,
-    Transferred,
-    WaitingOnCustomer,
+    Acceptance,
+    Arrival,
+    Assignment,
+    Closing,
+    CustomerReply,
+    CustomerWait,
+    DeadlinePromise,
+    Reopening,
+    Resolution,
+    Transfer,
 )
 from .clock_state import Calendars, ComplaintClocks, calendar_of
 from .clock_timers import pause_clock, resume_clock, start_clock, stop_clock
@@ -73,7 +73,7 @@ def _start_resolve(
 
 
 def received(
-    state: ComplaintClocks, event: Received, at: datetime, policy: ClockPolicy, cal: Calendars
+    state: ComplaintClocks, event: Arrival, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
     if state.received_at is not None:  # delivered twice
         return state, []
@@ -102,7 +102,7 @@ def received(
 
 
 def assigned(
-    state: ComplaintClocks, event: Assigned, at: datetime, policy: ClockPolicy, cal: Calendars
+    state: ComplaintClocks, event: Assignment, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
     if (state.owner, state.level, state.assigned_at) == (
         event.owner_unit,
@@ -133,7 +133,7 @@ def assigned(
 
 
 def transferred(
-    state: ComplaintClocks, event: Transferred, at: datetime, policy: ClockPolicy, cal: Calendars
+    state: ComplaintClocks, event: Transfer, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
     if event.from_unit != state.owner:
         return state, []  # not the current owner's hand-off (or already superseded)
@@ -143,7 +143,7 @@ def transferred(
 
 
 def accepted(
-    state: ComplaintClocks, event: Accepted, at: datetime, policy: ClockPolicy, cal: Calendars
+    state: ComplaintClocks, event: Acceptance, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
     if event.unit != state.owner:
         return state, []
@@ -152,7 +152,7 @@ def accepted(
 
 def waiting_on_customer(
     state: ComplaintClocks,
-    event: WaitingOnCustomer,
+    event: CustomerWait,
     at: datetime,
     policy: ClockPolicy,
     cal: Calendars,
@@ -169,7 +169,7 @@ def waiting_on_customer(
 
 def customer_responded(
     state: ComplaintClocks,
-    event: CustomerResponded,
+    event: CustomerReply,
     at: datetime,
     policy: ClockPolicy,
     cal: Calendars,
@@ -185,7 +185,7 @@ def customer_responded(
 
 def deadline_committed(
     state: ComplaintClocks,
-    event: DeadlineCommitted,
+    event: DeadlinePromise,
     at: datetime,
     policy: ClockPolicy,
     cal: Calendars,
@@ -210,13 +210,13 @@ def deadline_committed(
 
 
 def resolved(
-    state: ComplaintClocks, event: Resolved, at: datetime, policy: ClockPolicy, cal: Calendars
+    state: ComplaintClocks, event: Resolution, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
     return _stop(state, ALL_CLOCKS, "met", at, cal)
 
 
 def reopened(
-    state: ComplaintClocks, event: Reopened, at: datetime, policy: ClockPolicy, cal: Calendars
+    state: ComplaintClocks, event: Reopening, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
     state = replace(state, closed=False)
     if state.owner is None or state.level is None:
@@ -227,21 +227,21 @@ def reopened(
 
 
 def closed(
-    state: ComplaintClocks, event: Closed, at: datetime, policy: ClockPolicy, cal: Calendars
+    state: ComplaintClocks, event: Closing, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
     state, effects = _stop(state, ALL_CLOCKS, "cancelled", at, cal)
     return replace(state, closed=True), effects
 
 
 RULES: dict[type, Rule] = {
-    Received: received,
-    Assigned: assigned,
-    Transferred: transferred,
-    Accepted: accepted,
-    WaitingOnCustomer: waiting_on_customer,
-    CustomerResponded: customer_responded,
-    DeadlineCommitted: deadline_committed,
-    Resolved: resolved,
-    Reopened: reopened,
-    Closed: closed,
+    Arrival: received,
+    Assignment: assigned,
+    Transfer: transferred,
+    Acceptance: accepted,
+    CustomerWait: waiting_on_customer,
+    CustomerReply: customer_responded,
+    DeadlinePromise: deadline_committed,
+    Resolution: resolved,
+    Reopening: reopened,
+    Closing: closed,
 }

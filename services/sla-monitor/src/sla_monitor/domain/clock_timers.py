@@ -16,14 +16,14 @@ from typing import Literal
 
 from .clock_effects import (
     CLOCK_ORDER,
-    ClockBreached,
+    ClockBreach,
     ClockEffect,
     ClockName,
-    ClockPaused,
-    ClockResumed,
-    ClockStarted,
-    ClockStopped,
-    ClockWarned,
+    ClockPause,
+    ClockResumption,
+    ClockStart,
+    ClockStop,
+    ClockWarning,
 )
 from .clock_state import (
     Calendars,
@@ -65,7 +65,7 @@ def start_clock(
     policy: ClockPolicy,
     calendars: Calendars,
     level: str | None = None,
-) -> tuple[ComplaintClocks, ClockStarted]:
+) -> tuple[ComplaintClocks, ClockStart]:
     """A new run of clock `name` from `at`; the previous run, if any, must be stopped."""
     previous = state.clock(name)
     assert previous is None or not previous.active, f"{name} is still {previous.status}"
@@ -73,13 +73,13 @@ def start_clock(
     clock = Clock(name, run, owner, calendar, budget, at, "running", at, level=level)
     clock = _schedule(clock, policy, calendars)
     assert clock.due_at is not None
-    started = ClockStarted(
+    started = ClockStart(
         name, run, owner, at, clock.due_at, _seconds(budget), calendar, handling_level=level
     )
     return state.with_clock(clock), started
 
 
-def pause_clock(clock: Clock, at: datetime, calendars: Calendars) -> tuple[Clock, ClockPaused]:
+def pause_clock(clock: Clock, at: datetime, calendars: Calendars) -> tuple[Clock, ClockPause]:
     """Stop counting: the working time left is kept exactly and shown while paused."""
     left = remaining_at(clock, at, calendars)
     paused = replace(
@@ -90,23 +90,23 @@ def pause_clock(clock: Clock, at: datetime, calendars: Calendars) -> tuple[Clock
         due_at=None,
         pending=(),
     )
-    return paused, ClockPaused(clock.name, clock.run, clock.owner, at, _seconds(left))
+    return paused, ClockPause(clock.name, clock.run, clock.owner, at, _seconds(left))
 
 
 def resume_clock(
     clock: Clock, at: datetime, policy: ClockPolicy, calendars: Calendars
-) -> tuple[Clock, ClockResumed]:
+) -> tuple[Clock, ClockResumption]:
     """Count again from `at` (or the pause, if `at` is earlier) with the time that was left."""
     running = _schedule(
         replace(clock, status="running", since=max(at, clock.since)), policy, calendars
     )
     assert running.due_at is not None
-    return running, ClockResumed(clock.name, clock.run, clock.owner, at, running.due_at)
+    return running, ClockResumption(clock.name, clock.run, clock.owner, at, running.due_at)
 
 
 def stop_clock(
     clock: Clock, outcome: Literal["met", "cancelled"], at: datetime, calendars: Calendars
-) -> tuple[Clock, ClockStopped]:
+) -> tuple[Clock, ClockStop]:
     """Met or cancelled at `at`; a breached clock that is met is met late."""
     used = clock.used
     if clock.status == "running":
@@ -121,7 +121,7 @@ def stop_clock(
     # Late by event time: a reply dated before the due time is in time even if it reached us
     # after the breach had been announced (a late-registered reply).
     late = outcome == "met" and clock.breached and (clock.due_at is None or at > clock.due_at)
-    return stopped, ClockStopped(clock.name, clock.run, clock.owner, outcome, at, late)
+    return stopped, ClockStop(clock.name, clock.run, clock.owner, outcome, at, late)
 
 
 def fire_timers(
@@ -150,7 +150,7 @@ def fire_timers(
         order = CLOCK_ORDER.index(clock.name)
         fired = tuple(timer for timer in clock.pending if due(timer.at))
         for timer in fired:
-            warned = ClockWarned(
+            warned = ClockWarning(
                 clock.name,
                 clock.run,
                 clock.owner,
@@ -162,7 +162,7 @@ def fire_timers(
             found.append((timer.at, order, 0, warned))
         breach = not clock.breached and due(clock.due_at)
         if breach:
-            breached = ClockBreached(clock.name, clock.run, clock.owner, clock.due_at)
+            breached = ClockBreach(clock.name, clock.run, clock.owner, clock.due_at)
             found.append((clock.due_at, order, 1, breached))
         if fired or breach:
             state = state.with_clock(

@@ -1,4 +1,5 @@
-"""The clock rules of DOMAIN.md §4 as a pure fold: `decide(state, input) -> (state, effects)`.
+"""The clock rules of docs/domain.md#clocks-and-calendars as a pure fold:
+`decide(state, input) -> (state, effects)`.
 
 No I/O and no wall clock: every time comes from an input, so folding the same inputs always
 gives the same states and effects. The rules (one function each in `clock_rules`):
@@ -35,28 +36,28 @@ from datetime import UTC
 from .clock_effects import (
     CLOCK_ORDER,
     ROUND_THE_CLOCK,
-    ClockBreached,
+    ClockBreach,
     ClockEffect,
     ClockName,
-    ClockPaused,
-    ClockResumed,
-    ClockStarted,
-    ClockStopped,
-    ClockWarned,
+    ClockPause,
+    ClockResumption,
+    ClockStart,
+    ClockStop,
+    ClockWarning,
 )
 from .clock_inputs import (
-    Accepted,
-    Assigned,
+    Acceptance,
+    Arrival,
+    Assignment,
     ClockInput,
-    Closed,
-    CustomerResponded,
-    DeadlineCommitted,
-    Received,
-    Reopened,
-    Resolved,
+    Closing,
+    CustomerReply,
+    CustomerWait,
+    DeadlinePromise,
+    Reopening,
+    Resolution,
     TimerTick,
-    Transferred,
-    WaitingOnCustomer,
+    Transfer,
 )
 from .clock_rules import OWNER_CLOCKS, RULES
 from .clock_state import (
@@ -75,30 +76,30 @@ __all__ = [
     "CLOCK_ORDER",
     "OWNER_CLOCKS",
     "ROUND_THE_CLOCK",
-    "Accepted",
-    "Assigned",
+    "Acceptance",
+    "Arrival",
+    "Assignment",
     "Calendars",
     "Clock",
-    "ClockBreached",
+    "ClockBreach",
     "ClockEffect",
     "ClockInput",
     "ClockName",
-    "ClockPaused",
+    "ClockPause",
     "ClockPolicy",
-    "ClockResumed",
-    "ClockStarted",
-    "ClockStopped",
-    "ClockWarned",
-    "Closed",
+    "ClockResumption",
+    "ClockStart",
+    "ClockStop",
+    "ClockWarning",
+    "Closing",
     "ComplaintClocks",
-    "CustomerResponded",
-    "DeadlineCommitted",
-    "Received",
-    "Reopened",
-    "Resolved",
+    "CustomerReply",
+    "CustomerWait",
+    "DeadlinePromise",
+    "Reopening",
+    "Resolution",
     "TimerTick",
-    "Transferred",
-    "WaitingOnCustomer",
+    "Transfer",
     "decide",
     "fire_timers",
     "fold",
@@ -125,7 +126,7 @@ def decide(
     if isinstance(event, TimerTick):
         return fire_timers(state, at)
     state, effects = fire_timers(state, at, strictly_before=True)
-    if state.closed and not isinstance(event, Reopened):
+    if state.closed and not isinstance(event, Reopening):
         return state, effects
     state, more = RULES[type(event)](state, event, at, policy, calendars)
     return state, effects + more

@@ -1,4 +1,5 @@
-"""Clock budgets and warning points (DOMAIN.md §4), all configurable; defaults are the table's.
+"""Clock budgets and warning points, all configurable; the defaults are the tables of
+docs/domain.md#budgets-per-handling-level and docs/domain.md#warnings.
 
 Budgets of the round-the-clock clocks (`transfer`, `start`, `inquiry_reply`) are real time;
 `resolve` and `customer` are working days on a unit's calendar, converted to working time

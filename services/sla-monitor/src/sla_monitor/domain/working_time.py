@@ -1,4 +1,5 @@
-"""Working-time arithmetic: deadlines counted only inside a calendar's working time (DOMAIN.md §4).
+"""Working-time arithmetic: deadlines counted only inside a calendar's working time
+(docs/domain.md#working-days).
 
 Pure: no I/O, no clock. Conventions, chosen once and kept everywhere:
 
@@ -14,8 +15,9 @@ Pure: no I/O, no clock. Conventions, chosen once and kept everywhere:
   deadline may still land exactly on an interval's end: Friday 16:00 + 1.5 h is Friday 17:30,
   not Monday 09:00.
 - Adding zero returns `start` itself when it is in working time, else the next working moment:
-  adding is "start the clock at the next working moment, then run it" (DOMAIN.md §4), and zero
-  is its degenerate case. So adding zero to Friday 17:30 gives Monday 09:00.
+  adding is "start the clock at the next working moment, then run it"
+  (docs/domain.md#working-days), and zero is its degenerate case. So adding zero to Friday
+  17:30 gives Monday 09:00.
 - Whole working days also count real time: with a 24 h day, Saturday 20:00 + 1 working day
   over a 23-hour Sunday is Sunday 21:00 on the wall clock.
 
@@ -216,7 +218,8 @@ def working_time_between(cal: Calendar, start: datetime, end: datetime) -> timed
 
 
 def add_working_days(cal: Calendar, start: datetime, days: int | float) -> datetime:
-    """`start` plus `days` working days, where a working day is `cal.day_length()` (DOMAIN §4).
+    """`start` plus `days` working days, where a working day is `cal.day_length()`
+    (docs/domain.md#working-days).
 
     With hours 09:00-12:00 and 13:30-17:30, Friday 16:00 + 1 is Monday 16:00; a calendar
     without hours counts whole days: Friday 20:00 + 1 is Monday 20:00.

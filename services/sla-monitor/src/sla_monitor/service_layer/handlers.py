@@ -11,15 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.messaging.consumer import Handler, current_partition
-from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.organisation import Organisation
 
+from ..adapters.stores import Stores
 from ..domain import clocks as k
 from ..domain.calendars import calendar_for_unit
 from ..domain.working_time import Calendar
-from . import clock_store
 from .lifecycle_fold import with_lifecycle_fold
-from .translate import LISTENS_TO, clock_input, effect_envelopes
+from .translate import LISTENS_TO, cause_of, clock_input, effect_envelopes
 
 
 def unit_calendars(org: Organisation) -> k.Calendars:
@@ -39,27 +38,31 @@ def unit_calendars(org: Organisation) -> k.Calendars:
 
 
 class ClockProjector:
+    """Folds the log into every complaint's clocks and appends the `sla.*` events they cause."""
+
     def __init__(
-        self, org: Organisation, outbox: Outbox, policy: k.ClockPolicy, wake: asyncio.Event
+        self, org: Organisation, policy: k.ClockPolicy, wake: asyncio.Event, stores: Stores
     ) -> None:
-        self.outbox = outbox
         self.policy = policy
         self.calendars = unit_calendars(org)
         self.wake = wake  # tells the breach ticker a deadline may have moved
+        self.stores = stores
 
-    def registry(self) -> dict[type, Handler]:
-        return with_lifecycle_fold({event_type: self.apply for event_type in LISTENS_TO})
+    def registry(self) -> dict[type[Event], Handler]:
+        own: dict[type[Event], Handler] = {event_type: self.apply for event_type in LISTENS_TO}
+        return with_lifecycle_fold(own, self.stores.complaint_states)
 
     async def apply(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
         clock_event = clock_input(envelope, event)
         if clock_event is None:
             return
-        state = await clock_store.load(session, envelope.subject)
+        complaint_id = envelope.subject
+        clocks = self.stores.clocks(session)
+        state = await clocks.load(complaint_id)
         state, effects = k.decide(state, clock_event, self.policy, self.calendars)
-        await clock_store.save(
-            session, envelope.subject, current_partition.get(), state, effects, self.calendars
+        await clocks.save(complaint_id, current_partition.get(), state, effects, self.calendars)
+        envelopes = effect_envelopes(
+            complaint_id, effects, cause_of(envelope), state, self.calendars
         )
-        await self.outbox.append(
-            session, effect_envelopes(envelope.subject, effects, envelope, state, self.calendars)
-        )
+        await self.stores.outbox.append(session, envelopes)
         self.wake.set()

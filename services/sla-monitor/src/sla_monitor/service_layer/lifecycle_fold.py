@@ -7,7 +7,7 @@ the same transaction as the clock handler of the same event.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,8 +18,9 @@ from complaints_shared.contracts.registry import CATALOGUE
 from complaints_shared.messaging.consumer import Handler
 from complaints_shared.workflow.lifecycle import ComplaintState, apply
 
-from ..adapters import complaint_states
+from ..adapters.complaint_states import ComplaintStates
 
+StatesOf = Callable[[AsyncSession], ComplaintStates]  # the store bound to a transaction
 _CLOCK_EVENTS = (s.ClockStarted, s.ClockStopped)
 
 
@@ -37,26 +38,35 @@ def fold(state: ComplaintState, envelope: Envelope, event: Event) -> ComplaintSt
     return apply(state, event, envelope.time)
 
 
-async def fold_event(session: AsyncSession, envelope: Envelope, event: Event) -> None:
-    state = await complaint_states.load_for_update(session, envelope.subject)
-    after = fold(state, envelope, event)
-    if after != state:
-        await complaint_states.save(session, envelope.subject, after)
+def folding(states: StatesOf) -> Handler:
+    """The handler that folds an event into its complaint's stored state."""
+
+    async def fold_event(session: AsyncSession, envelope: Envelope, event: Event) -> None:
+        store = states(session)
+        state = await store.load_for_update(envelope.subject)
+        after = fold(state, envelope, event)
+        if after != state:
+            await store.save(envelope.subject, after)
+
+    return fold_event
 
 
-def with_lifecycle_fold(handlers: Mapping[type[Event], Handler]) -> dict[type[Event], Handler]:
+def with_lifecycle_fold(
+    handlers: Mapping[type[Event], Handler], states: StatesOf
+) -> dict[type[Event], Handler]:
     """`handlers`, each of a folded type wrapped to fold first, plus the fold alone for the
     folded types without a handler of their own."""
+    fold_event = folding(states)
     combined: dict[type[Event], Handler] = dict(handlers)
     for event_type in FOLDED:
         own = handlers.get(event_type)
-        combined[event_type] = fold_event if own is None else _both(own)
+        combined[event_type] = fold_event if own is None else _both(fold_event, own)
     return combined
 
 
-def _both(own: Handler) -> Handler:
+def _both(first: Handler, then: Handler) -> Handler:
     async def handle(session: AsyncSession, envelope: Envelope, event: Event) -> None:
-        await fold_event(session, envelope, event)
-        await own(session, envelope, event)
+        await first(session, envelope, event)
+        await then(session, envelope, event)
 
     return handle

@@ -18,37 +18,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
-
 from complaints_shared.contracts import sla_events as s
-from complaints_shared.contracts.envelope import Envelope, MalformedEvent, derived_id, from_kafka
+from complaints_shared.contracts.envelope import Envelope, MalformedEvent, from_kafka
 from complaints_shared.contracts.registry import parse
 from complaints_shared.contracts.topics import COMPLAINT_EVENTS
 from complaints_shared.logging import get_logger
 from complaints_shared.messaging.log_reader import read_log
 from complaints_shared.organisation import Organisation
-from complaints_shared.runtime import Plumbing
 from complaints_shared.workflow.lifecycle import ComplaintState
 
-from ..adapters import complaint_states as lifecycle_store
-from ..adapters.tables import (
-    breaches,
-    clocks,
-    complaint_clocks,
-    complaint_states,
-    projection_meta,
-)
+from ..adapters.projection_store import DueTimes
+from ..adapters.stores import Stores
 from ..domain import clocks as k
-from . import clock_store
 from .lifecycle_fold import fold, folds
-from .translate import SOURCE, clock_input, effect_envelopes
+from .translate import clock_input, effect_envelopes, sla_envelope
 
 log = get_logger(__name__)
 
 
 @dataclass
 class Rebuilt:
+    """The projection folded from the log: per complaint its partition and clocks, the effects
+    along the way and its lifecycle state; the ids of the events a live handler would have
+    taken; and how many records were read."""
+
     states: dict[str, tuple[int, k.ComplaintClocks]] = field(default_factory=dict)
     effects: dict[str, list[k.ClockEffect]] = field(default_factory=dict)
     lifecycles: dict[str, ComplaintState] = field(default_factory=dict)
@@ -57,6 +50,7 @@ class Rebuilt:
 
 
 def fingerprint(policy: k.ClockPolicy, org: Organisation) -> str:
+    """A digest of the clock policy and of the organisation file's calendars and time zones."""
     calendars = {name: spec.model_dump() for name, spec in org.spec.calendars.items()}
     units = {u.id: [u.calendar, u.timezone] for u in org.spec.units}
     material = json.dumps([repr(policy), calendars, units, org.spec.timezone], sort_keys=True)
@@ -68,7 +62,7 @@ async def fold_log(
     policy: k.ClockPolicy,
     calendars: k.Calendars,
     now: datetime,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> Rebuilt:
     """Fold every clock-relevant event of the log, then fire the timers due by `now`; fold
@@ -111,37 +105,40 @@ async def fold_log(
 
 
 async def write_projection(
-    plumbing: Plumbing, rebuilt: Rebuilt, calendars: k.Calendars, *, announce: bool
+    stores: Stores,
+    rebuilt: Rebuilt,
+    calendars: k.Calendars,
+    *,
+    announce: bool,
+    now: datetime | None = None,
 ) -> int:
-    """Replace the projection with `rebuilt` in one transaction; return clocks rescheduled."""
+    """Replace the projection with `rebuilt` in one transaction; return clocks rescheduled.
+
+    With `announce`, each running clock whose due time moved gets `sla.clock_rescheduled`,
+    dated `now` (default: the wall clock)."""
+    now = now or datetime.now(UTC)
     rescheduled = 0
-    async with plumbing.sessions.begin() as session:
-        before = {
-            (row.complaint_id, row.clock, row.run): row.due_at
-            for row in (await session.execute(select(clocks).where(clocks.c.status == "running")))
-        }
-        for table in (complaint_clocks, clocks, breaches, complaint_states):
-            await session.execute(delete(table))
-        await lifecycle_store.save_many(session, rebuilt.lifecycles)
+    async with stores.transaction() as session:
+        projection, clocks = stores.projection(session), stores.clocks(session)
+        before = await projection.running_due_times()
+        await projection.clear()
+        await projection.save_complaint_states(rebuilt.lifecycles)
         for cid, (partition, state) in rebuilt.states.items():
             effects = rebuilt.effects.get(cid, [])
-            await clock_store.save(session, cid, partition, state, effects, calendars)
-            await plumbing.outbox.append(
+            await clocks.save(cid, partition, state, effects, calendars)
+            await stores.outbox.append(
                 session, effect_envelopes(cid, effects, None, state, calendars)
             )
             if announce:
-                moved = _moved(cid, state, before)
+                moved = _moved(cid, state, before, now)
                 rescheduled += len(moved)
-                await plumbing.outbox.append(session, moved)
-        if rebuilt.applied_ids:
-            await session.execute(
-                insert(plumbing.inbox.table).on_conflict_do_nothing(),
-                [{"consumer": plumbing.inbox.consumer, "event_id": i} for i in rebuilt.applied_ids],
-            )
+                await stores.outbox.append(session, moved)
+        await projection.mark_applied(rebuilt.applied_ids)
     return rescheduled
 
 
-def _moved(cid: str, state: k.ComplaintClocks, before: dict) -> list:
+def _moved(cid: str, state: k.ComplaintClocks, before: DueTimes, now: datetime) -> list[Envelope]:
+    """`sla.clock_rescheduled` for each running clock whose due time moved by a second or more."""
     moved = []
     for clock in state.clocks.values():
         old = before.get((cid, clock.name, clock.run))
@@ -156,50 +153,34 @@ def _moved(cid: str, state: k.ComplaintClocks, before: dict) -> list:
             previous_due_at=old,
             reason="clock policy or calendar changed",
         )
-        moved.append(
-            Envelope(
-                id=derived_id(cid, event.type_name(), f"{clock.name}|{clock.run}|{clock.due_at}"),
-                source=SOURCE,
-                type=event.type_name(),
-                subject=cid,
-                time=datetime.now(UTC),
-                data=event.model_dump(mode="json"),
-            )
-        )
+        what = f"{clock.name}|{clock.run}|{clock.due_at}"
+        moved.append(sla_envelope(cid, event, what=what, time=now, cause=None))
     return moved
 
 
 async def recompute_if_policy_changed(
-    plumbing: Plumbing, org: Organisation, policy: k.ClockPolicy, calendars: k.Calendars
+    stores: Stores,
+    bootstrap_servers: str,
+    org: Organisation,
+    policy: k.ClockPolicy,
+    calendars: k.Calendars,
 ) -> None:
-    """At start-up: rebuild from the log if the projection was computed under other rules."""
+    """At start-up: rebuild from the log if the projection was computed under other rules
+    (docs/domain.md#recompute-on-policy-change), or if the complaint states are missing."""
     current = fingerprint(policy, org)
-    async with plumbing.sessions() as session:
-        stored = (
-            await session.execute(
-                select(projection_meta.c.value).where(projection_meta.c.key == "fingerprint")
-            )
-        ).scalar()
-        has_state = (
-            await session.execute(select(complaint_clocks.c.complaint_id).limit(1))
-        ).first()
-        has_lifecycles = (
-            await session.execute(select(complaint_states.c.complaint_id).limit(1))
-        ).first()
-    if has_state and (stored != current or not has_lifecycles):
+    async with stores.transaction() as session:
+        projection = stores.projection(session)
+        stored = await projection.fingerprint()
+        has_clocks = await projection.has_clocks()
+        has_states = await projection.has_complaint_states()
+    if has_clocks and (stored != current or not has_states):
         log.info(
             "recomputing clocks and complaint states from the log",
             policy_changed=stored != current,
-            states_missing=not has_lifecycles,
+            states_missing=not has_states,
         )
-        rebuilt = await fold_log(
-            plumbing.settings.kafka_bootstrap_servers, policy, calendars, datetime.now(UTC)
-        )
-        moved = await write_projection(plumbing, rebuilt, calendars, announce=True)
+        rebuilt = await fold_log(bootstrap_servers, policy, calendars, datetime.now(UTC))
+        moved = await write_projection(stores, rebuilt, calendars, announce=True)
         log.info("clocks recomputed", complaints=len(rebuilt.states), rescheduled=moved)
-    async with plumbing.sessions.begin() as session:
-        await session.execute(
-            insert(projection_meta)
-            .values(key="fingerprint", value=current)
-            .on_conflict_do_update(index_elements=["key"], set_={"value": current})
-        )
+    async with stores.transaction() as session:
+        await stores.projection(session).set_fingerprint(current)

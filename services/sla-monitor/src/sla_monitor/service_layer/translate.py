@@ -2,18 +2,19 @@
 
 An effect's event id is derived from the complaint, the clock, its run and what happened, so
 the same effect gets the same id whether the ticker or an event's handler fires it, and a
-replay or a redelivery emits nothing new.
+replay or a redelivery emits nothing new (docs/architecture.md#deterministic-derived-ids).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
-from complaints_shared.contracts.envelope import Envelope, derived_id
+from complaints_shared.contracts.envelope import Cause, Envelope, derived_envelope, derived_id
 
 from ..domain import clocks as k
 
@@ -38,25 +39,25 @@ def clock_input(envelope: Envelope, event: Event) -> k.ClockInput | None:
     at = envelope.time
     match event:
         case c.ComplaintReceived():
-            return k.Received(event.kind, event.receiving_unit, event.received_at)
+            return k.Arrival(event.kind, event.receiving_unit, event.received_at)
         case r.ComplaintAssigned():
-            return k.Assigned(event.owner_unit, event.handling_level, at, event.previous_owner)
+            return k.Assignment(event.owner_unit, event.handling_level, at, event.previous_owner)
         case r.ComplaintTransferred():
-            return k.Transferred(event.from_unit, event.to_unit, at)
+            return k.Transfer(event.from_unit, event.to_unit, at)
         case c.ComplaintAccepted():
-            return k.Accepted(event.unit, event.at)
+            return k.Acceptance(event.unit, event.at)
         case c.DeadlineCommitted():
-            return k.DeadlineCommitted(event.committed_deadline, event.at)
+            return k.DeadlinePromise(event.committed_deadline, event.at)
         case c.WaitingOnCustomer():
-            return k.WaitingOnCustomer(event.at)
+            return k.CustomerWait(event.at)
         case c.CustomerResponded():
-            return k.CustomerResponded(event.at)
+            return k.CustomerReply(event.at)
         case c.Resolved():
-            return k.Resolved(event.at)
+            return k.Resolution(event.at)
         case c.Reopened():
-            return k.Reopened(event.at)
+            return k.Reopening(event.at)
         case c.Closed():
-            return k.Closed(event.at)
+            return k.Closing(event.at)
     return None
 
 
@@ -65,7 +66,7 @@ def effect_event(
 ) -> tuple[Event, str]:
     """The `sla.*` event of an effect, and what distinguishes it within its clock run."""
     match effect:
-        case k.ClockStarted():
+        case k.ClockStart():
             return s.ClockStarted(
                 clock=effect.clock,
                 owner_unit=effect.owner,
@@ -75,7 +76,7 @@ def effect_event(
                 budget_seconds=effect.budget_seconds,
                 calendar=effect.calendar,
             ), "started"
-        case k.ClockPaused():
+        case k.ClockPause():
             return s.ClockPaused(
                 clock=effect.clock,
                 owner_unit=effect.owner,
@@ -83,14 +84,14 @@ def effect_event(
                 remaining_seconds=effect.remaining_seconds,
                 due_at=_paused_due(effect, state, calendars),
             ), f"paused@{effect.at.isoformat()}"
-        case k.ClockResumed():
+        case k.ClockResumption():
             return s.ClockResumed(
                 clock=effect.clock,
                 owner_unit=effect.owner,
                 resumed_at=effect.at,
                 due_at=effect.due_at,
             ), f"resumed@{effect.at.isoformat()}"
-        case k.ClockStopped():
+        case k.ClockStop():
             return s.ClockStopped(
                 clock=effect.clock,
                 owner_unit=effect.owner,
@@ -98,7 +99,7 @@ def effect_event(
                 stopped_at=effect.at,
                 late=effect.late,
             ), "stopped"
-        case k.ClockWarned():
+        case k.ClockWarning():
             return s.SlaWarning(
                 clock=effect.clock,
                 owner_unit=effect.owner,
@@ -106,53 +107,77 @@ def effect_event(
                 point=effect.point,
                 remaining_seconds=effect.remaining_seconds,
             ), f"warning:{effect.point}"
-        case k.ClockBreached():
+        case k.ClockBreach():
             return s.SlaBreached(
                 clock=effect.clock, owner_unit=effect.owner, due_at=effect.due_at
             ), "breached"
     raise TypeError(f"unknown clock effect {effect!r}")
 
 
-def _paused_due(
-    effect: k.ClockPaused, state: k.ComplaintClocks, calendars: k.Calendars
-) -> datetime:
+def _paused_due(effect: k.ClockPause, state: k.ComplaintClocks, calendars: k.Calendars) -> datetime:
     """The due time a paused clock would have if resumed the moment it paused."""
     clock = state.clock(effect.clock)
     if clock is not None and clock.run == effect.run and clock.status == "paused":
         due = k.projected_due(clock, effect.at, calendars)
         if due is not None:
             return due
-    return effect.at + _seconds(effect.remaining_seconds)
+    return effect.at + timedelta(seconds=effect.remaining_seconds)
 
 
-def _seconds(value: int) -> timedelta:
-    return timedelta(seconds=value)
+def cause_of(envelope: Envelope) -> Cause:
+    """What an event derived from `envelope` takes from it."""
+    return Cause(envelope.id, envelope.correlation_id, envelope.trace)
+
+
+def sla_envelope(
+    complaint_id: str, event: Event, *, what: str, time: datetime, cause: Cause | None
+) -> Envelope:
+    """An `sla.*` event of the complaint. Its id is derived from the complaint id, the event
+    type and `what`, never from the cause, so whoever derives it gets the same id.
+
+    With a cause (the log event being handled) causation, correlation and trace chain from
+    it. Without one (a timer fired by the ticker, or a rebuild from the log) no event caused
+    it, and the envelope carries no causation or correlation id.
+    """
+    if cause is not None:
+        return derived_envelope(
+            cause,
+            type=event.type_name(),
+            source=SOURCE,
+            subject=complaint_id,
+            time=time,
+            data=event.model_dump(mode="json"),
+            seed=complaint_id,
+            discriminator=what,
+        )
+    return Envelope(
+        id=derived_id(complaint_id, event.type_name(), what),
+        source=SOURCE,
+        type=event.type_name(),
+        subject=complaint_id,
+        time=time,
+        data=event.model_dump(mode="json"),
+    )
 
 
 def effect_envelopes(
     complaint_id: str,
-    effects: list[k.ClockEffect],
-    cause: Envelope | None,
+    effects: Sequence[k.ClockEffect],
+    cause: Cause | None,
     state: k.ComplaintClocks,
     calendars: k.Calendars,
 ) -> list[Envelope]:
+    """The `sla.*` events of `effects`, each at the instant it marks (never processing time)."""
     envelopes = []
     for effect in effects:
         event, what = effect_event(effect, state, calendars)
-        event_id = derived_id(
-            complaint_id, event.type_name(), f"{effect.clock}|{effect.run}|{what}"
-        )
         envelopes.append(
-            Envelope(
-                id=event_id,
-                source=SOURCE,
-                type=event.type_name(),
-                subject=complaint_id,
-                time=effect.time,  # the instant the effect marks, never processing time
-                data=event.model_dump(mode="json"),
-                causation_id=cause.id if cause else None,
-                correlation_id=(cause.correlation_id or cause.id) if cause else None,
-                trace=dict(cause.trace) if cause else {},
+            sla_envelope(
+                complaint_id,
+                event,
+                what=f"{effect.clock}|{effect.run}|{what}",
+                time=effect.time,
+                cause=cause,
             )
         )
     return envelopes

@@ -1,0 +1,1 @@
+"""In-memory fakes of the SLA monitor's stores, for its tests and anyone else's."""

@@ -1,0 +1,125 @@
+"""`ClockProjector` on the in-memory fakes: what it stores, what it appends, and the ids."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import routing_events as r
+from complaints_shared.contracts import sla_events as s
+from complaints_shared.contracts.envelope import Envelope, derived_id
+from complaints_shared.contracts.registry import parse
+from complaints_shared.organisation import load_organisation
+from sla_monitor.config import SlaSettings
+from sla_monitor.service_layer.handlers import ClockProjector
+from sla_monitor.testing.fakes import NO_SESSION, FakeDatabase, FakeOutbox, fake_stores
+
+DEMO_ORG = Path(__file__).parents[4] / "deploy/demo/organisation.yaml"
+AT = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # Monday 09:00 in Kunming
+CID = "C-1"
+
+
+def envelope(event_id: str, data, at: datetime = AT) -> Envelope:
+    return Envelope(
+        event_id,
+        "/t",
+        data.type_name(),
+        CID,
+        at,
+        data.model_dump(mode="json"),
+        correlation_id="corr-1",
+        trace={"traceparent": "00-abc-def-01"},
+    )
+
+
+RECEIVED = c.ComplaintReceived(
+    kind="complaint",
+    channel="on_site",
+    receiving_unit="YN-KM-01",
+    business_line="cards",
+    flags=(),
+    received_at=AT,
+    customer=c.Customer(name="A", phone="13900000000"),
+    summary="s",
+    posted_by="YN-KM-01",
+)
+ASSIGNED = r.ComplaintAssigned(owner_unit="YN-KM-01", handling_level="branch", rule="t", reason="t")
+
+
+def projector() -> tuple[ClockProjector, FakeDatabase, FakeOutbox, asyncio.Event]:
+    db, outbox, wake = FakeDatabase(), FakeOutbox(), asyncio.Event()
+    stores = fake_stores(db, outbox)
+    org = load_organisation(DEMO_ORG)
+    return ClockProjector(org, SlaSettings().policy(), wake, stores), db, outbox, wake
+
+
+async def handle(p: ClockProjector, *envelopes: Envelope) -> None:
+    """Each envelope through the registry, as the consumer hands it over."""
+    registry = p.registry()
+    for item in envelopes:
+        event = parse(item)
+        assert event is not None
+        await registry[type(event)](NO_SESSION, item, event)
+
+
+async def test_an_assignment_starts_the_owners_clocks_and_announces_each():
+    p, db, outbox, wake = projector()
+    received, assigned = envelope("e1", RECEIVED), envelope("e2", ASSIGNED)
+    await handle(p, received, assigned)
+    assert set(db.clocks) == {(CID, n) for n in ("customer", "transfer", "start", "resolve")}
+    assert db.clocks[(CID, "start")]["due_at"] == AT + timedelta(hours=2)
+    assert db.complaint_clocks[CID].next_timer == AT + timedelta(minutes=45)  # 75% of transfer
+    assert outbox.types() == ["sla.clock_started.v1"] * 4
+    assert wake.is_set()
+    # The lifecycle is folded in the same go.
+    assert db.complaint_states[CID]["owner_unit"] == "YN-KM-01"
+
+
+async def test_event_ids_are_derived_from_the_complaint_clock_and_run():
+    p, _, outbox, _ = projector()
+    received, assigned = envelope("e1", RECEIVED), envelope("e2", ASSIGNED)
+    await handle(p, received, assigned)
+    started = {e.data["clock"]: e for e in outbox.envelopes}
+    start = started["start"]
+    assert start.id == derived_id(CID, s.ClockStarted.type_name(), "start|1|started")
+    assert (start.causation_id, start.correlation_id) == ("e2", "corr-1")
+    assert start.trace == {"traceparent": "00-abc-def-01"}
+    assert start.time == AT and start.subject == CID and start.source == "/sla-monitor"
+    assert started["customer"].causation_id == "e1"
+
+
+async def test_a_redelivered_event_changes_nothing_and_emits_nothing_new():
+    p, db, outbox, _ = projector()
+    await handle(p, envelope("e1", RECEIVED), envelope("e2", ASSIGNED))
+    clocks, count = dict(db.clocks), len(outbox.envelopes)
+    await handle(p, envelope("e2", ASSIGNED))
+    assert db.clocks == clocks and len(outbox.envelopes) == count
+
+
+async def test_an_event_after_a_due_time_fires_the_breach_first_at_its_instant():
+    p, db, outbox, _ = projector()
+    await handle(p, envelope("e1", RECEIVED), envelope("e2", ASSIGNED))
+    accepted = c.ComplaintAccepted(unit="YN-KM-01", at=AT + timedelta(hours=3), posted_by="x")
+    await handle(p, envelope("e3", accepted, AT + timedelta(hours=3)))
+    fired = [e for e in outbox.envelopes if e.causation_id == "e3"]
+    assert [(e.type.removeprefix("sla."), e.data["clock"], e.time - AT) for e in fired] == [
+        ("warning.v1", "transfer", timedelta(minutes=45)),
+        ("breached.v1", "transfer", timedelta(hours=1)),
+        ("warning.v1", "start", timedelta(hours=1)),  # 1 h before due
+        ("warning.v1", "start", timedelta(hours=1, minutes=30)),  # 75%
+        ("breached.v1", "start", timedelta(hours=2)),
+        ("clock_stopped.v1", "transfer", timedelta(hours=3)),
+        ("clock_stopped.v1", "start", timedelta(hours=3)),
+    ]
+    assert all(e.data["late"] for e in fired if e.type == "sla.clock_stopped.v1")
+    assert set(db.breaches) == {(CID, "transfer", 1), (CID, "start", 1)}
+    assert db.clocks[(CID, "start")]["status"] == "met"
+
+
+async def test_an_event_the_clocks_ignore_changes_no_clock():
+    p, db, outbox, wake = projector()
+    note = c.NoteAdded(unit="YN-KM", at=AT, posted_by="YN-KM", text="n")
+    await p.apply(NO_SESSION, envelope("e9", note), note)
+    assert db.complaint_clocks == {} and outbox.envelopes == [] and not wake.is_set()

@@ -1,0 +1,131 @@
+"""Rebuilding the projection on the in-memory fakes: at start-up only when the rules changed
+(or the complaint states are missing), announcing every running clock whose due time moved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import routing_events as r
+from complaints_shared.contracts.envelope import Envelope, derived_id, to_kafka
+from complaints_shared.organisation import load_organisation
+from sla_monitor import replay
+from sla_monitor.config import SlaSettings
+from sla_monitor.service_layer import recompute
+from sla_monitor.service_layer.handlers import unit_calendars
+from sla_monitor.testing.fakes import FakeDatabase, FakeOutbox, fake_stores
+
+ORG = load_organisation(Path(__file__).parents[4] / "deploy/demo/organisation.yaml")
+CALENDARS = unit_calendars(ORG)
+AT = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # Monday 09:00 in Kunming
+NOW = AT + timedelta(minutes=10)
+RECEIVED = c.ComplaintReceived(
+    kind="complaint",
+    channel="on_site",
+    receiving_unit="YN-KM-01",
+    business_line="cards",
+    flags=(),
+    received_at=AT,
+    customer=c.Customer(name="A", phone="13900000000"),
+    summary="s",
+    posted_by="YN-KM-01",
+)
+ASSIGNED = r.ComplaintAssigned(owner_unit="YN-KM-01", handling_level="branch", rule="t", reason="t")
+
+
+def record(event_id: str, data) -> SimpleNamespace:
+    envelope = Envelope(event_id, "/t", data.type_name(), "C-1", AT, data.model_dump(mode="json"))
+    key, value, headers = to_kafka(envelope)
+    return SimpleNamespace(key=key, value=value, headers=headers, partition=4)
+
+
+@pytest.fixture
+def the_log(monkeypatch: pytest.MonkeyPatch) -> list[SimpleNamespace]:
+    log = [record("e1", RECEIVED), record("e2", ASSIGNED)]
+
+    async def read_log(bootstrap, topic, on_total=None):
+        for item in log:
+            yield item
+
+    monkeypatch.setattr(recompute, "read_log", read_log)
+    return log
+
+
+def policy(start_minutes: float = 120):
+    return SlaSettings(start_minutes=start_minutes).policy()
+
+
+async def test_write_projection_replaces_it_and_marks_the_events_applied(the_log):
+    db, outbox = FakeDatabase(), FakeOutbox()
+    stores = fake_stores(db, outbox)
+    rebuilt = await recompute.fold_log("unused", policy(), CALENDARS, NOW)
+    await recompute.write_projection(stores, rebuilt, CALENDARS, announce=False)
+    gone = {**db.clocks[("C-1", "start")], "complaint_id": "C-gone"}
+    db.clocks[("C-gone", "start")] = gone  # from an earlier projection
+    assert await recompute.write_projection(stores, rebuilt, CALENDARS, announce=False) == 0
+    assert {cid for cid, _ in db.clocks} == {"C-1"}
+    assert db.complaint_clocks["C-1"].partition == 4
+    assert db.processed == {"e1", "e2"}
+    assert db.complaint_states["C-1"]["owner_unit"] == "YN-KM-01"
+    assert outbox.types() == ["sla.clock_started.v1"] * 4
+
+
+async def test_a_changed_budget_reschedules_the_running_clocks_it_moves(the_log):
+    db, outbox = FakeDatabase(), FakeOutbox()
+    stores = fake_stores(db, outbox)
+    first = await recompute.fold_log("unused", policy(), CALENDARS, NOW)
+    await recompute.write_projection(stores, first, CALENDARS, announce=False)
+    outbox.envelopes.clear()
+    longer = await recompute.fold_log("unused", policy(start_minutes=240), CALENDARS, NOW)
+    moved = await recompute.write_projection(stores, longer, CALENDARS, announce=True, now=NOW)
+    assert moved == 1
+    (rescheduled,) = [e for e in outbox.envelopes if e.type == "sla.clock_rescheduled.v1"]
+    new_due = AT + timedelta(hours=4)
+    assert rescheduled.data["clock"] == "start"
+    assert datetime.fromisoformat(rescheduled.data["due_at"]) == new_due
+    assert datetime.fromisoformat(rescheduled.data["previous_due_at"]) == AT + timedelta(hours=2)
+    assert rescheduled.time == NOW and rescheduled.causation_id is None
+    assert rescheduled.id == derived_id("C-1", "sla.clock_rescheduled.v1", f"start|1|{new_due}")
+    assert db.clocks[("C-1", "start")]["due_at"] == new_due
+
+
+async def test_at_start_up_rebuilds_only_when_the_rules_changed(the_log):
+    db, outbox = FakeDatabase(), FakeOutbox()
+    stores = fake_stores(db, outbox)
+    await recompute.recompute_if_policy_changed(stores, "unused", ORG, policy(), CALENDARS)
+    assert db.complaint_clocks == {}  # nothing projected yet: nothing to recompute
+    assert db.meta["fingerprint"] == recompute.fingerprint(policy(), ORG)
+    rebuilt = await recompute.fold_log("unused", policy(), CALENDARS, NOW)
+    await recompute.write_projection(stores, rebuilt, CALENDARS, announce=False)
+    db.clocks[("C-1", "start")]["owner_unit"] = "marked"
+    await recompute.recompute_if_policy_changed(stores, "unused", ORG, policy(), CALENDARS)
+    assert db.clocks[("C-1", "start")]["owner_unit"] == "marked"  # the same rules: kept
+    await recompute.recompute_if_policy_changed(stores, "unused", ORG, policy(240), CALENDARS)
+    assert db.clocks[("C-1", "start")]["owner_unit"] == "YN-KM-01"  # other rules: rebuilt
+    assert db.meta["fingerprint"] == recompute.fingerprint(policy(240), ORG)
+
+
+async def test_at_start_up_rebuilds_missing_complaint_states(the_log):
+    db = FakeDatabase()
+    stores = fake_stores(db)
+    rebuilt = await recompute.fold_log("unused", policy(), CALENDARS, NOW)
+    await recompute.write_projection(stores, rebuilt, CALENDARS, announce=False)
+    await recompute.recompute_if_policy_changed(stores, "unused", ORG, policy(), CALENDARS)
+    db.complaint_states.clear()
+    await recompute.recompute_if_policy_changed(stores, "unused", ORG, policy(), CALENDARS)
+    assert db.complaint_states["C-1"]["owner_unit"] == "YN-KM-01"
+
+
+async def test_replay_check_tells_whether_the_live_projection_equals_the_log(the_log, capsys):
+    db = FakeDatabase()
+    stores = fake_stores(db)
+    rebuilt = await recompute.fold_log("unused", policy(), CALENDARS, NOW)
+    await recompute.write_projection(stores, rebuilt, CALENDARS, announce=False)
+    assert await replay._compare(stores, rebuilt, CALENDARS) == 0
+    db.clocks[("C-1", "start")]["due_at"] += timedelta(minutes=1)
+    assert await replay._compare(stores, rebuilt, CALENDARS) == 1
+    assert "4 live clocks, 4 replayed, 1 differ" in capsys.readouterr().out
