@@ -49,34 +49,49 @@ def body(unit: str, line: str, channel: str, ago: timedelta, **more) -> dict:
     } | more
 
 
-SEEDS = [  # (complaint, actions: (type, minutes after receipt or None for now, extra))
+# Who takes an action: the owner (None), except where the workflow names another unit (the
+# province's supervision line records return visits; only the province classifies special).
+# The province office posts them all, acting as that unit.
+OWNER = None
+SEEDS = [  # (complaint, actions: (type, minutes after receipt or None for now, extra, unit))
     # Handled late: signed for and answered days after its deadlines.
     (
         body("YN-QJ-01", "cards", "on_site", timedelta(days=3)),
         [
-            ("accepted", None, {}),
-            ("resolved", None, {"reply": "refunded"}),
-            ("classified", None, {"classification": "valid"}),
-            ("return_visit_recorded", None, {"satisfaction": 5}),
+            ("accepted", None, {}, OWNER),
+            ("resolved", None, {"reply": "refunded"}, OWNER),
+            ("classified", None, {"classification": "valid"}, OWNER),
+            ("return_visit_recorded", None, {"satisfaction": 5}, "YN-SUP"),
         ],
     ),
     # Handled in time. (Back-dated actions only before any deadline has passed: one back-dated
     # past a deadline the SLA monitor already fired is a case of its own, not this test's.)
+    # Only the province classifies a complaint special.
     (
         body("YN-QJ-02", "deposits", "letter", timedelta(minutes=50)),
         [
-            ("accepted", 10, {}),
-            ("resolved", 40, {"reply": "explained"}),
-            ("classified", 41, {"classification": "special"}),
-            ("return_visit_recorded", 42, {"satisfaction": 3}),
+            ("accepted", 10, {}, OWNER),
+            ("resolved", 40, {"reply": "explained"}, OWNER),
+            ("classified", 41, {"classification": "special"}, "YN"),
+            ("return_visit_recorded", 42, {"satisfaction": 3}, "YN-SUP"),
         ],
     ),
     (body("YN-QJ-HOT", "loans", "hotline", timedelta(days=1)), []),
     (body("YN-QJ", "loans", "online", timedelta(minutes=30)), []),
-    (body("YN-QJ-01", "logistics", "on_site", timedelta(minutes=10)), [("accepted", 5, {})]),
+    (
+        body("YN-QJ-01", "logistics", "on_site", timedelta(minutes=10)),
+        [("accepted", 5, {}, OWNER)],
+    ),
     (body("YN-QJ-02", "cards", "consumer_hotline", timedelta(hours=2), kind="inquiry"), []),
     (body("YN-QJ-01", "cards", "on_site", timedelta(hours=5), flags=["major_liability"]), []),
 ]
+
+
+STATUS_AFTER = {"accepted": "in_progress", "resolved": "resolved"}
+
+
+def status_of(system, client: httpx.Client, cid: str) -> str | None:
+    return client.get(system.url("intake", f"/v1/complaints/{cid}")).json().get("status")
 
 
 def post(system, client: httpx.Client, payload: dict) -> str:
@@ -103,14 +118,21 @@ def seeded(system) -> list[str]:
                 continue
             owner = owner_of(system, client, cid)
             received = datetime.fromisoformat(payload["received_at"])
-            for kind, minutes, extra in actions:
+            for kind, minutes, extra, unit in actions:
                 later = timedelta(minutes=minutes or 0)
                 when = datetime.now(UTC) if minutes is None else received + later
-                action = {"type": kind, "unit": owner, "at": when.isoformat(), **extra}
+                action = {"type": kind, "unit": unit or owner, "at": when.isoformat(), **extra}
                 answer = client.post(
                     system.url("intake", f"/v1/complaints/{cid}/events"), json=action
                 )
                 assert answer.status_code == 202, answer.text
+                if kind in STATUS_AFTER:  # the next action needs the status this one set
+                    wait_for(
+                        lambda cid=cid, kind=kind: (
+                            status_of(system, client, cid) == STATUS_AFTER[kind]
+                        ),
+                        what=f"{cid} {STATUS_AFTER[kind]}",
+                    )
     return ids
 
 

@@ -81,6 +81,8 @@ def fold(pairs) -> dict[str, dict]:
         elif name == "complaint.return_visit_recorded":
             k["sat"] = d["satisfaction"]
         elif name.startswith("sla.") and "clock" in d:
+            if name == "sla.clock_started" and d.get("owner_unit"):
+                k["involved"].append(d["owner_unit"])  # a clock's owner is involved
             runs = [r for r in k["runs"] if r["clock"] == d["clock"]]
             if name == "sla.clock_started" or not runs:
                 k["runs"].append(
@@ -123,7 +125,9 @@ def expected_figures(
         return chain[chain.index(root) - 1] if root in chain[1:] else unit
 
     def visible(k) -> bool:
-        if k["restricted"] and caller not in k["involved"] and org.unit(caller).kind != "hq":
+        # A restricted case: only the units involved and the units above them, and HQ.
+        up_its_chain = any(org.is_self_or_above(caller, u) for u in k["involved"] if u in org)
+        if k["restricted"] and not up_its_chain and org.unit(caller).kind != "hq":
             return False
         return k["rec"] is not None and bool(below & set(k["involved"]))
 

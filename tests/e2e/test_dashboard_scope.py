@@ -85,7 +85,8 @@ def test_another_provinces_figures_are_forbidden_and_its_complaints_unknown(syst
         assert httpx.get(system.url("dashboard", "/v1/dashboard/summary")).status_code == 401
 
 
-def test_a_restricted_complaint_is_seen_only_by_those_involved_and_hq(system, cases):
+def test_a_restricted_complaint_is_seen_only_up_its_chain_and_by_hq(system, cases):
+    """The units involved and every unit above one of them see it; a sibling does not."""
     cid = cases["restricted"]
     with system.client("HQ") as hq:
         involved = timeline(system, hq, cid).json()["events"]
@@ -96,11 +97,20 @@ def test_a_restricted_complaint_is_seen_only_by_those_involved_and_hq(system, ca
         for u in e["data"].get("reported_to", [])
     }
     assert "YN" in reported  # a major liability case is reported to the province at once
-    for unit, status in [("HQ", 200), ("YN", 200), ("YN-DL-02", 200), ("YN-DL", 404), ("GD", 404)]:
+    for unit, status in [
+        ("HQ", 200),
+        ("YN", 200),
+        ("YN-DL-02", 200),  # received and owns it
+        ("YN-DL", 200),  # the branch above it
+        ("YN-DL-01", 404),  # a sibling outlet
+        ("YN-KM", 404),  # a sibling branch
+        ("YN-SUP", 200 if "YN-SUP" in reported else 404),  # only if involved
+        ("GD", 404),
+    ]:
         with system.client(unit) as client:
             assert timeline(system, client, cid).status_code == status, unit
-    with system.client("YN-DL") as branch:
-        listed = dashboard(system, branch, "/export.csv").text
+    with system.client("YN-DL-01") as sibling:
+        listed = dashboard(system, sibling, "/export.csv").text
     assert cid not in listed and cases["yn"] in listed
 
 

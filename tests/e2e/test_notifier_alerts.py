@@ -32,17 +32,27 @@ def complaint(**overrides) -> dict:
 
 
 def alerts(system, client, cid: str) -> list[dict]:
-    return client.get(
-        system.url("notifier", "/v1/notifications"), params={"complaint_id": cid}
-    ).json()["notifications"]
+    return (
+        client.get(system.url("notifier", "/v1/notifications"), params={"complaint_id": cid})
+        .json()
+        .get("notifications", [])
+    )
 
 
-def told(system, client, cid: str, cause_type: str) -> set[str]:
+def told(system, client, cid: str, *cause_types: str) -> set[str]:
     return {
         a["recipient_unit"]
         for a in alerts(system, client, cid)
-        if a["cause_type"] == cause_type and a["status"] == "sent"
+        if a["cause_type"] in cause_types and a["status"] == "sent"
     }
+
+
+def owned_by(system, client, cid: str) -> str | None:
+    return client.get(system.url("intake", f"/v1/complaints/{cid}")).json().get("owner_unit")
+
+
+def status_of(system, client, cid: str) -> str | None:
+    return client.get(system.url("intake", f"/v1/complaints/{cid}")).json().get("status")
 
 
 def assert_no_plain_customer(*texts: str) -> None:
@@ -62,7 +72,8 @@ def test_a_breach_reaches_the_owner_and_the_escalation_chain_and_the_timeline(sy
         assert response.status_code == 202, response.text
         cid = response.json()["complaint_id"]
         wait_for(
-            lambda: told(system, client, cid, "sla.breached") >= chain,
+            # The owner is told of its breach; the units above it of routing's escalation.
+            lambda: told(system, client, cid, "sla.breached", "complaint.escalated") >= chain,
             what="the breach told to the escalation chain",
         )
 
@@ -95,6 +106,7 @@ def test_a_hand_off_tells_the_new_owner_once_and_the_resolution_tells_the_receiv
             lambda: told(system, client, cid, "complaint.assigned") == {"YN-KM-01"},
             what="the first owner told",
         )
+        wait_for(lambda: owned_by(system, client, cid) == "YN-KM-01", what="intake knows the owner")
         transfer = {
             "type": "transfer_requested",
             "unit": "YN-KM-01",
@@ -106,6 +118,14 @@ def test_a_hand_off_tells_the_new_owner_once_and_the_resolution_tells_the_receiv
         wait_for(
             lambda: told(system, client, cid, "complaint.transferred") == {"YN-KM"},
             what="the new owner told of the hand-off",
+        )
+        # The new owner signs for it (once the hand-off reached intake), then answers it.
+        wait_for(lambda: owned_by(system, client, cid) == "YN-KM", what="the branch owning it")
+        accept = {"type": "accepted", "unit": "YN-KM", "at": datetime.now(UTC).isoformat()}
+        response = client.post(system.url("intake", f"/v1/complaints/{cid}/events"), json=accept)
+        assert response.status_code == 202, response.text
+        wait_for(
+            lambda: status_of(system, client, cid) == "in_progress", what="signed for by YN-KM"
         )
         resolve = {
             "type": "resolved",

@@ -178,12 +178,21 @@ def test_routing_explains_every_rule_it_considered(system):
     assert stranger.status_code == 403
 
 
-def test_a_restricted_case_is_hidden_from_units_above_that_are_not_involved(system):
+def test_a_restricted_case_is_seen_up_its_chain_and_hidden_from_siblings(system):
+    """Confidential: the units involved and every unit above one of them see it; a sibling
+    outlet, a sibling branch and the province's supervision line (not involved) do not."""
     with system.client("YN-KM-01") as client:
         cid = post(system, client, business_line="deposits", flags=["major_liability"])
         view = owned(system, client, cid, "YN-KM-01")
     assert view["restricted"] is True
-    with system.client("YN-KM") as branch:  # above the outlet, but not told of the case
-        assert branch.get(system.url("intake", f"/v1/complaints/{cid}")).status_code == 404
-    with system.client("YN") as province:  # reported to at once
-        assert province.get(system.url("intake", f"/v1/complaints/{cid}")).status_code == 200
+    for unit, status in [
+        ("YN-KM", 200),  # above the outlet that received and owns it
+        ("YN", 200),  # reported to at once
+        ("HQ", 200),
+        ("YN-KM-02", 404),  # a sibling outlet
+        ("YN-DL", 404),  # a sibling branch
+        ("YN-SUP", 404),  # sees its province's complaints, but not a confidential one
+    ]:
+        with system.client(unit) as reader:
+            response = reader.get(system.url("intake", f"/v1/complaints/{cid}"))
+            assert response.status_code == status, unit

@@ -35,12 +35,28 @@ def clock(system, client, cid: str, name: str) -> dict | None:
     return next((c for c in clocks if c["name"] == name), None)
 
 
+def sign_for(system, client, cid: str, owner: str = "GD-GZ-01") -> None:
+    """The owner signs for the complaint (after routing assigned it) and intake shows it in
+    progress: committing a deadline or waiting on the customer needs that status."""
+    response = client.post(
+        system.url("intake", f"/v1/complaints/{cid}/events"),
+        json={"type": "accepted", "unit": owner, "at": datetime.now(UTC).isoformat()},
+    )
+    assert response.status_code == 202, response.text
+    wait_for(lambda: status_of(system, client, cid) == "in_progress", what="status in_progress")
+
+
+def status_of(system, client, cid: str) -> str | None:
+    return client.get(system.url("intake", f"/v1/complaints/{cid}")).json().get("status")
+
+
 def test_a_promised_deadline_seconds_ahead_breaches_on_time_and_is_escalated(system):
     with system.client("GD-GZ") as client:
         cid = client.post(system.url("intake", "/v1/complaints"), json=body()).json()[
             "complaint_id"
         ]
         wait_for(lambda: clock(system, client, cid, "resolve"), what="the resolve clock")
+        sign_for(system, client, cid)
         promised = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
         action = {
             "type": "deadline_committed",
@@ -96,12 +112,18 @@ def test_waiting_on_the_customer_pauses_resolve_and_the_answer_resumes_it(system
             "complaint_id"
         ]
         running = wait_for(lambda: clock(system, client, cid, "resolve"), what="resolve")
+        sign_for(system, client, cid)
         now = datetime.now(UTC)
-        for kind in ("waiting_on_customer", "customer_responded"):
-            client.post(
+        for kind, then in (
+            ("waiting_on_customer", "waiting_on_customer"),
+            ("customer_responded", "in_progress"),
+        ):
+            response = client.post(
                 system.url("intake", f"/v1/complaints/{cid}/events"),
                 json={"type": kind, "unit": "GD-GZ-01", "at": now.isoformat()},
             )
+            assert response.status_code == 202, response.text
+            wait_for(lambda then=then: status_of(system, client, cid) == then, what=then)
         wait_for(lambda: events_of(system, client, cid, "sla.clock_resumed"), what="the resume")
         paused = events_of(system, client, cid, "sla.clock_paused")[0]["data"]
         resumed = clock(system, client, cid, "resolve")

@@ -117,6 +117,7 @@ def action_data(action: str, step: int, classification: str, satisfaction: int) 
         "return_visit_recorded": {"satisfaction": satisfaction},
         "note": {"text": "a note"},
         "plan_decided": {"plan": "refund the fee"},
+        "extension_requested": {"until": at(step) + timedelta(days=5), "reason": "waiting for"},
         "handler_changed": {"handler": {"id": f"h{step}", "name": "Wang"}},
     }.get(action, {})
 
@@ -193,6 +194,10 @@ def events_of(step_no: int, step: tuple, state: lifecycle.ComplaintState) -> lis
         parent = ORG.unit(unit).parent
         caller = parent if on_behalf and parent else unit
         data = action_data(action, step_no, classification, satisfaction)
+        if action == "extension_decided":
+            pending = state.pending_extension
+            request = pending.request_id if pending else "no-such-request"
+            data = {"request_id": request, "decision": "approved", "reason": "fine"}
         if authority.decide(ORG, state, caller=caller, unit=unit, action=action, data=data):
             return []
         cls = UNIT_ACTIONS[action]
@@ -255,7 +260,7 @@ def test_the_fold_stays_on_the_state_diagram(
     for step_no, step in enumerate(steps, start=1):
         for event in events_of(step_no, step, state):
             before = state
-            state = lifecycle.apply(state, event, at(step_no))
+            state = lifecycle.apply(state, event, at(step_no), event_id=f"e{step_no}")
 
             assert state.status in lifecycle.STATUSES
             if state.status != before.status:

@@ -133,6 +133,23 @@ class CustomerResponded(UnitAction):
     NAME = "complaint.customer_responded"
 
 
+class ExtensionRequested(UnitAction):
+    """The owner asks for more time to resolve; the response's event id is the request id."""
+
+    NAME = "complaint.extension_requested"
+    until: AwareDatetime
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExtensionDecided(UnitAction):
+    """The supervision line of the owner's province, or the unit above the owner, decides."""
+
+    NAME = "complaint.extension_decided"
+    request_id: str = Field(min_length=1, max_length=64)
+    decision: Literal["approved", "refused"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class Classified(UnitAction):
     NAME = "complaint.classified"
     classification: Literal["valid", "special"]
@@ -179,6 +196,8 @@ UNIT_ACTIONS: dict[str, type[UnitAction]] = {
         CustomerContacted,
         DeadlineCommitted,
         PlanDecided,
+        ExtensionRequested,
+        ExtensionDecided,
         WaitingOnCustomer,
         CustomerResponded,
         Classified,

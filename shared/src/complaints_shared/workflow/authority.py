@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from complaints_shared.organisation import Organisation
@@ -22,6 +23,7 @@ from .hierarchy import (
     province_of,
     province_supervision_line,
     supervised_province,
+    unit_above,
 )
 from .lifecycle import STATUSES, ComplaintState
 from .visibility import may_see
@@ -34,6 +36,9 @@ ALLOWED_IN: dict[str, frozenset[str]] = {
     "customer_contacted": frozenset({"in_progress", "waiting_on_customer"}),
     "deadline_committed": frozenset({"in_progress", "waiting_on_customer"}),
     "plan_decided": frozenset({"in_progress", "waiting_on_customer"}),
+    "extension_requested": frozenset({"in_progress", "waiting_on_customer"}),
+    # A request can be pending only then: a reply or a hand-off cancels it.
+    "extension_decided": frozenset({"in_progress", "waiting_on_customer"}),
     "waiting_on_customer": frozenset({"in_progress"}),
     "customer_responded": frozenset({"waiting_on_customer"}),
     "classified": frozenset({"in_progress", "waiting_on_customer", "resolved", "closed"}),
@@ -121,6 +126,19 @@ def _reopener(org: Organisation, state: ComplaintState, unit: str, _: dict[str, 
     return unit in (province_of(org, near), province_supervision_line(org, near)) and unit in org
 
 
+def _extension_decider(
+    org: Organisation, state: ComplaintState, unit: str, _: dict[str, Any]
+) -> bool | None:
+    """The supervision line of the owner's province, or the unit directly above the owner;
+    never the owner itself."""
+    owner = state.owner_unit
+    if owner is None:
+        return None
+    if unit == owner:
+        return False
+    return unit in (unit_above(org, owner), province_supervision_line(org, owner))
+
+
 def _anyone_who_sees_it(
     org: Organisation, state: ComplaintState, unit: str, _: dict[str, Any]
 ) -> bool:
@@ -134,6 +152,8 @@ WHO_MAY: dict[str, Rule] = {
     "customer_contacted": _owner_or_above,
     "deadline_committed": _owner_or_above,
     "plan_decided": _owner_or_above,
+    "extension_requested": _owner_or_above,
+    "extension_decided": _extension_decider,
     "waiting_on_customer": _owner_or_above,
     "customer_responded": _owner_or_above,
     "classified": _classifier,
@@ -184,4 +204,44 @@ def decide(
         return Refused(
             409, "a return visit is due: it must be made before closing", state.status, allowed
         )
+    if action == "extension_requested":
+        return _may_request_extension(state, data, allowed)
+    if action == "extension_decided":
+        return _may_decide_extension(state, data, allowed)
+    return None
+
+
+def _may_request_extension(
+    state: ComplaintState, data: dict[str, Any], allowed: tuple[str, ...]
+) -> Refused | None:
+    """One request pending at a time, asked before the resolve deadline (event time)."""
+    if state.pending_extension is not None:
+        return Refused(409, "an extension request is already pending", state.status, allowed)
+    at, due = _instant(data.get("at")), state.resolve_due_at
+    if at is not None and due is not None and at >= due:
+        return Refused(
+            409, "an extension must be asked before the resolve deadline", state.status, allowed
+        )
+    return None
+
+
+def _may_decide_extension(
+    state: ComplaintState, data: dict[str, Any], allowed: tuple[str, ...]
+) -> Refused | None:
+    request = data.get("request_id")
+    pending = state.pending_extension
+    if pending is not None and pending.request_id == request:
+        return None
+    if request in state.closed_extensions:
+        return Refused(
+            409, f"extension request {request} was already decided", state.status, allowed
+        )
+    return Refused(404, f"no extension request {request} on this complaint")
+
+
+def _instant(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
     return None

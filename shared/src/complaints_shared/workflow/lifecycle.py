@@ -49,6 +49,16 @@ class Handler:
 
 
 @dataclass(frozen=True)
+class PendingExtension:
+    """An owner's request for more time, waiting for a decision."""
+
+    request_id: str  # the id of the `complaint.extension_requested` event
+    until: datetime
+    unit: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ComplaintState:
     """One complaint as the log tells it (no personal data)."""
 
@@ -64,6 +74,10 @@ class ComplaintState:
     owners: tuple[tuple[str, datetime], ...] = ()  # one entry per stay: unit, since
     ended_at: datetime | None = None  # the reply (or closing) that ended the last stay
     running_clocks: tuple[str, ...] = ()
+    resolve_due_at: datetime | None = None  # the owner's resolve deadline as the SLA monitor set it
+    pending_extension: PendingExtension | None = None
+    closed_extensions: tuple[str, ...] = ()  # requests decided, or cancelled by a hand-off
+    extensions_approved: int = 0
 
     @property
     def involvement(self) -> Involvement:
@@ -74,8 +88,11 @@ class ComplaintState:
         return self.status not in FINAL
 
 
-def apply(state: ComplaintState, event: Event, at: datetime) -> ComplaintState:
-    """The complaint after `event`, which happened (event time) at `at`."""
+def apply(
+    state: ComplaintState, event: Event, at: datetime, *, event_id: str | None = None
+) -> ComplaintState:
+    """The complaint after `event`, which happened (event time) at `at`; `event_id` is the
+    event's id (an extension request is known by it)."""
     name = event.NAME
     if name == "complaint.received":
         flags = getattr(event, "flags", ())
@@ -96,7 +113,7 @@ def apply(state: ComplaintState, event: Event, at: datetime) -> ComplaintState:
     if name.startswith("sla."):
         return _clock(state, event)
     if name.startswith("complaint.") and hasattr(event, "unit"):
-        return _unit_action(state, event, at)
+        return _unit_action(state, event, at, event_id)
     return state
 
 
@@ -113,6 +130,7 @@ def _assigned(state: ComplaintState, event: Any, at: datetime) -> ComplaintState
     status = state.status
     if status == "received" or (handoff and status not in FINAL):
         status = "assigned"
+    state = _cancel_pending_extension(state)  # a hand-off cancels a pending request
     return replace(
         state,
         status=status,
@@ -122,14 +140,22 @@ def _assigned(state: ComplaintState, event: Any, at: datetime) -> ComplaintState
     )
 
 
-def _unit_action(state: ComplaintState, event: Any, at: datetime) -> ComplaintState:
+def _unit_action(
+    state: ComplaintState, event: Any, at: datetime, event_id: str | None
+) -> ComplaintState:
     name = event.NAME
+    if name == "complaint.extension_requested":
+        request = PendingExtension(event_id or "", event.until, event.unit, at)
+        return replace(state, pending_extension=request)
+    if name == "complaint.extension_decided":
+        return _extension_decided(state, event)
     changes: dict[str, Any] = {}
     status = _STATUS_AFTER_ACTION.get(name)
     if status is not None:
         changes["status"] = status
     if name in ("complaint.resolved", "complaint.closed"):
         changes["ended_at"] = state.ended_at or at
+        state = _cancel_pending_extension(state)  # replied: no more time is needed
     elif name == "complaint.reopened":
         changes["ended_at"] = None
     handler = getattr(event, "handler", None)
@@ -138,10 +164,34 @@ def _unit_action(state: ComplaintState, event: Any, at: datetime) -> ComplaintSt
     return replace(state, **changes) if changes else state
 
 
+def _extension_decided(state: ComplaintState, event: Any) -> ComplaintState:
+    pending = state.pending_extension
+    if pending is None or pending.request_id != event.request_id:
+        return state
+    approved = 1 if event.decision == "approved" else 0
+    return replace(
+        state,
+        pending_extension=None,
+        closed_extensions=(*state.closed_extensions, pending.request_id),
+        extensions_approved=state.extensions_approved + approved,
+    )
+
+
+def _cancel_pending_extension(state: ComplaintState) -> ComplaintState:
+    pending = state.pending_extension
+    if pending is None:
+        return state
+    closed = (*state.closed_extensions, pending.request_id)
+    return replace(state, pending_extension=None, closed_extensions=closed)
+
+
 def _clock(state: ComplaintState, event: Any) -> ComplaintState:
     clock, owner = getattr(event, "clock", None), getattr(event, "owner_unit", None)
     if not isinstance(clock, str):
         return state
+    due = getattr(event, "due_at", None)
+    if clock == "resolve" and isinstance(due, datetime) and event.NAME != "sla.clock_stopped":
+        state = replace(state, resolve_due_at=due)
     if event.NAME == "sla.clock_started":
         state = _involve(state, owner) if isinstance(owner, str) else state
         if clock not in state.running_clocks:
@@ -195,7 +245,26 @@ def to_json(state: ComplaintState) -> dict[str, Any]:
         "owners": [[unit, since.isoformat()] for unit, since in state.owners],
         "ended_at": state.ended_at.isoformat() if state.ended_at else None,
         "running_clocks": list(state.running_clocks),
+        "resolve_due_at": _iso(state.resolve_due_at),
+        "pending_extension": None
+        if state.pending_extension is None
+        else {
+            "request_id": state.pending_extension.request_id,
+            "until": state.pending_extension.until.isoformat(),
+            "unit": state.pending_extension.unit,
+            "at": state.pending_extension.at.isoformat(),
+        },
+        "closed_extensions": list(state.closed_extensions),
+        "extensions_approved": state.extensions_approved,
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def from_json(data: dict[str, Any]) -> ComplaintState:
@@ -214,4 +283,19 @@ def from_json(data: dict[str, Any]) -> ComplaintState:
         owners=tuple((u, datetime.fromisoformat(t)) for u, t in data.get("owners", ())),
         ended_at=datetime.fromisoformat(ended) if ended else None,
         running_clocks=tuple(data.get("running_clocks", ())),
+        resolve_due_at=_time(data.get("resolve_due_at")),
+        pending_extension=_pending(data.get("pending_extension")),
+        closed_extensions=tuple(data.get("closed_extensions", ())),
+        extensions_approved=data.get("extensions_approved", 0),
+    )
+
+
+def _pending(data: dict[str, Any] | None) -> PendingExtension | None:
+    if not data:
+        return None
+    return PendingExtension(
+        data["request_id"],
+        datetime.fromisoformat(data["until"]),
+        data["unit"],
+        datetime.fromisoformat(data["at"]),
     )
