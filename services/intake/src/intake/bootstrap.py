@@ -16,6 +16,7 @@ from .adapters.tables import outbox, processed_events
 from .adapters.worklist import SqlWorklist
 from .config import IntakeSettings
 from .entrypoints.api import router
+from .entrypoints.form_api import router as form_router
 from .service_layer.projection import Projection
 from .service_layer.queries import Queries
 from .service_layer.submissions import Submissions
@@ -46,10 +47,15 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.state.settings = settings
     app.state.org = org
     app.state.jwt_secret = settings.jwt_secret
-    app.state.submissions = Submissions(sql_transactions(plumbing.sessions, plumbing.outbox), org)
+    app.state.submissions = Submissions(
+        sql_transactions(plumbing.sessions, plumbing.outbox),
+        org,
+        customer_secret=settings.customer_key_secret.get_secret_value().encode(),
+    )
     app.state.queries = Queries(
         org, SqlComplaintReads(plumbing.sessions), SqlWorklist(plumbing.sessions)
     )
     app.include_router(router)
+    app.include_router(form_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

@@ -1,8 +1,8 @@
-"""Intake's settings: the shared ones plus its database and request limits."""
+"""Intake's settings: the shared ones plus its database, request limits and the customer key."""
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 
 from complaints_shared.settings import ServiceSettings
 
@@ -15,4 +15,9 @@ class IntakeSettings(ServiceSettings):
     max_body_bytes: int = 64 * 1024
     clock_skew_seconds: int = Field(
         default=300, description="how far in the future a `received_at` or `at` may lie"
+    )
+    customer_key_secret: SecretStr = Field(
+        default=SecretStr("dev-customer-key-change-me-at-least-32-bytes"),
+        description="HMAC-SHA256 key of the customers' phone hashes (repeat complainants); "
+        "changing it forgets every earlier complaint",
     )

@@ -1,11 +1,13 @@
 """The command store's contract (`Registry`, and the `CommandStore` part the consumer uses),
 run against `FakeCommandStore` and against PostgreSQL: registered complaints locked back with
-their state, idempotency keys claimed once per caller and scope, events appended to the outbox,
-and nothing of a transaction that raised."""
+their state, idempotency keys claimed once per caller and scope, customers' complaints counted
+in a time window by key (one customer's registrations one after another), events appended to
+the outbox, and nothing of a transaction that raised."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -104,6 +106,7 @@ async def test_nothing_of_a_transaction_that_raised_remains(stores):
             await registry.save_state("c1", ComplaintState(status="closed", registered=True))
             claim = {"key": "k", "digest": "h", "complaint_id": "c1", "event_id": "e1"}
             assert await registry.claim_key(caller="YN-KM", scope="s", **claim) is None
+            await registry.remember_customer(complaint_id="c2", customer_key="k1", received_at=T0)
             await registry.append(event("c1"))
             raise Refused
     async with stores.transactions() as registry:
@@ -111,4 +114,84 @@ async def test_nothing_of_a_transaction_that_raised_remains(stores):
         assert await registry.lock("c1") == Registered("c1", "c1-received", STATE)
         claim = {"key": "k", "digest": "h", "complaint_id": "c1", "event_id": "e1"}
         assert await registry.claim_key(caller="YN-KM", scope="s", **claim) is None
+        assert await count(registry, "k1", T0 + timedelta(days=1)) == 0
     assert await stores.outbox() == []
+
+
+async def count(registry, customer_key: str, before: datetime, days: int = 365) -> int:
+    since = before - timedelta(days=days)
+    return await registry.count_customer_complaints(
+        customer_key=customer_key, since=since, before=before
+    )
+
+
+async def test_a_customers_complaints_are_counted_in_the_window(stores):
+    def hours(n: float) -> datetime:
+        return T0 + timedelta(hours=n)
+
+    async with stores.transactions() as registry:
+        for complaint_id, key, when in [
+            ("c1", "k1", hours(0)),
+            ("c2", "k1", hours(10)),
+            ("c3", "k1", hours(20)),
+            ("c4", "k2", hours(10)),
+        ]:
+            await registry.remember_customer(
+                complaint_id=complaint_id, customer_key=key, received_at=when
+            )
+    async with stores.transactions() as registry:
+        since, before = hours(0), hours(20)
+        kwargs = {"customer_key": "k1", "since": since, "before": before}
+        assert await registry.count_customer_complaints(**kwargs) == 2  # since in, before out
+        kwargs |= {"since": hours(0.5), "before": hours(20.5)}
+        assert await registry.count_customer_complaints(**kwargs) == 2
+        kwargs |= {"customer_key": "k2"}
+        assert await registry.count_customer_complaints(**kwargs) == 1
+        kwargs |= {"customer_key": "k3"}
+        assert await registry.count_customer_complaints(**kwargs) == 0
+        kwargs = {"customer_key": "k1", "since": hours(21), "before": hours(30)}
+        assert await registry.count_customer_complaints(**kwargs) == 0
+
+
+async def test_the_window_compares_instants_whatever_the_offset(stores):
+    plus_8 = T0.astimezone(timezone(timedelta(hours=8)))
+    async with stores.transactions() as registry:
+        await registry.remember_customer(complaint_id="c1", customer_key="k1", received_at=plus_8)
+    async with stores.transactions() as registry:
+        assert await count(registry, "k1", T0 + timedelta(seconds=1)) == 1
+        assert await count(registry, "k1", T0) == 0
+
+
+async def test_one_customers_registrations_count_one_after_the_other(stores):
+    """The second transaction counts only once the first has ended, so it sees its complaint.
+    (The fake never interleaves transactions of its own; here the first waits on purpose.)"""
+    if stores.kind == "fake":
+        pytest.skip("the in-memory store has no concurrent transactions to order")
+    counted = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> int:
+        async with stores.transactions() as registry:
+            n = await count(registry, "k1", T0)
+            await registry.remember_customer(complaint_id="c1", customer_key="k1", received_at=T0)
+            counted.set()
+            await release.wait()
+            return n
+
+    async def second() -> int:
+        await counted.wait()
+        async with stores.transactions() as registry:
+            n = await count(registry, "k1", T0 + timedelta(minutes=1))
+            await registry.remember_customer(
+                complaint_id="c2", customer_key="k1", received_at=T0 + timedelta(minutes=1)
+            )
+            return n
+
+    one, two = asyncio.create_task(first()), asyncio.create_task(second())
+    await counted.wait()
+    await asyncio.sleep(0.3)
+    assert not two.done()  # waiting for the first's lock on the customer
+    async with stores.transactions() as registry:  # another customer does not wait
+        assert await count(registry, "k2", T0) == 0
+    release.set()
+    assert (await one, await two) == (0, 1)

@@ -37,6 +37,7 @@ async def complaint(
     handler: str | None = None,
     received: bool = True,
     clock_state: str = "running",
+    satisfaction: int | None = None,
 ) -> None:
     """A complaint's view as the projection writes it, with one clock when `due` is given."""
     units = list(dict.fromkeys([receiving, *([owner] if owner else []), *involved]))
@@ -54,6 +55,7 @@ async def complaint(
                 "handler": {"id": handler, "name": None} if handler else None,
                 "received_at": T0 if received else None,
                 "business_line": "cards",
+                "satisfaction": satisfaction,
             },
         )
         if due is not None:
@@ -106,6 +108,26 @@ async def test_filters(stores):
     assert await ids(stores, WorklistFilter(OPEN, due_before=at(121))) == ["c1", "c2"]
     both = WorklistFilter(OPEN, owner_unit="YN-KM", due_before=at(61))
     assert await ids(stores, both) == ["c1"]
+
+
+async def test_dissatisfied_customers(stores):
+    for complaint_id, satisfaction in [("c1", 1), ("c2", 2), ("c3", 3), ("c4", 5), ("c5", None)]:
+        await complaint(stores, complaint_id, satisfaction=satisfaction)
+    await complaint(stores, "c6", status="resolved", satisfaction=2, due=30)
+    await complaint(stores, "c7", status="closed", satisfaction=1, owner="YN-KM")
+    dissatisfied = WorklistFilter(OPEN, dissatisfied=True)
+    assert await ids(stores, dissatisfied) == ["c1", "c2"]
+    every = WorklistFilter(("resolved", "closed", *OPEN), dissatisfied=True)
+    assert await ids(stores, every) == ["c6", "c1", "c2", "c7"]
+    assert await ids(stores, WorklistFilter(OPEN, dissatisfied=False)) == [
+        "c1",
+        "c2",
+        "c3",
+        "c4",
+        "c5",
+    ]
+    both = WorklistFilter(("resolved", "closed"), owner_unit="YN-KM", dissatisfied=True)
+    assert await ids(stores, both) == ["c7"]
 
 
 async def test_the_cursor_continues_after_the_last_item(stores):

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.workflow.lifecycle import ComplaintState, apply, from_json, to_json
@@ -69,6 +70,24 @@ async def test_personal_data_is_masked_in_the_timeline_and_the_view(projected):
     assert masked == projected.view["customer"]
     assert masked["phone"] != "13800138000" and masked["name"] != "张三丰"
     assert set(masked) == {"name", "phone"}
+
+
+async def test_an_email_is_masked_too(projected):
+    customer = c.Customer(name="张三丰", phone="13800138000", email="zhang@example.cn")
+    await projected.feed(received(customer=customer), source=SOURCE)
+    masked = projected.views.timeline[0]["data"]["customer"]
+    assert masked == projected.view["customer"]
+    assert masked["email"] == "z***@example.cn"
+
+
+async def test_the_view_shows_the_prior_complaints_of_the_received_event(projected):
+    await projected.feed(received(), source=SOURCE)
+    assert (projected.view["prior_complaints"], projected.view["repeat_complainant"]) == (0, False)
+    projected.views.views.clear()
+    await projected.feed(received(prior_complaints=2), source=SOURCE)
+    assert (projected.view["prior_complaints"], projected.view["repeat_complainant"]) == (2, True)
+    await projected.feed(assigned("YN-KM-01"), 1)
+    assert projected.view["prior_complaints"] == 2  # later events leave it
 
 
 async def test_status_owner_and_handler_come_from_the_shared_fold(projected):

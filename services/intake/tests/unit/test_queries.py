@@ -16,7 +16,7 @@ from intake.service_layer.queries import NotVisible, Queries
 from intake.service_layer.submissions import SOURCE, Submissions
 from intake.testing import FakeCommandStore, FakeComplaintReads, FakeViews, FakeWorklist
 
-from .events import ORG, T0, assigned, at, envelope, received, started, transferred
+from .events import ORG, T0, action, assigned, at, envelope, received, started, transferred
 
 PLUS_8 = timedelta(hours=8)
 
@@ -86,8 +86,29 @@ async def test_times_are_in_the_local_offset(world):
     assert "state" not in public and "provinces" not in public
 
 
+async def test_a_complaint_shows_its_prior_complaints(world):
+    await world.complaint("C1")
+    await world.complaint("C2", prior_complaints=3)
+    first = await world.queries.complaint("YN-KM", "C1")
+    second = await world.queries.complaint("YN-KM", "C2")
+    assert (first["prior_complaints"], first["repeat_complainant"]) == (0, False)
+    assert (second["prior_complaints"], second["repeat_complainant"]) == (3, True)
+
+
+async def test_the_worklist_of_dissatisfied_customers(world):
+    for complaint_id, satisfaction in [("c1", 1), ("c2", 2), ("c3", 3), ("c4", None)]:
+        await world.complaint(complaint_id)
+        if satisfaction is not None:
+            visit = action("return_visit_recorded", "YN-KM-01", satisfaction=satisfaction)
+            await world.feed(complaint_id, visit, 5, SOURCE)
+    sight = sight_of(ORG, "YN-SUP")
+    wanted = WorklistFilter(statuses=OPEN, dissatisfied=True)
+    items, _ = await world.queries.worklist(sight, wanted, None, 10)
+    assert [item["complaint_id"] for item in items] == ["c1", "c2"]
+
+
 async def test_a_complaint_not_yet_back_from_the_log_shows_its_registration(world):
-    submissions = Submissions(world.commands.transaction, ORG)
+    submissions = Submissions(world.commands.transaction, ORG, customer_secret=b"test-secret")
     event = received("YN-KM-01")
     recorded = await submissions.submit_complaint(
         caller="YN-KM-01", event=event, received_at=T0, key=None, body={}

@@ -3,12 +3,15 @@ keys, the shared authority rules under the complaint's lock, and nothing recorde
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.workflow.lifecycle import from_json
+from intake.domain.customers import customer_key
 from intake.service_layer.submissions import (
     SOURCE,
     ActionRefused,
@@ -22,6 +25,8 @@ from intake.testing import FakeCommandStore
 
 from .events import ORG, T0, action, assigned, at, envelope, received
 
+SECRET = b"test-customer-key"
+
 
 @pytest.fixture
 def store() -> FakeCommandStore:
@@ -30,7 +35,7 @@ def store() -> FakeCommandStore:
 
 @pytest.fixture
 def submissions(store: FakeCommandStore) -> Submissions:
-    return Submissions(store.transaction, ORG)
+    return Submissions(store.transaction, ORG, customer_secret=SECRET)
 
 
 async def submit(
@@ -221,3 +226,65 @@ async def test_other_services_events_fold_in_but_intakes_own_do_not_twice(store,
     assert "unknown" not in store.complaints
     await routed(store, complaint.complaint_id, "YN-KM-01")
     assert status(store, complaint.complaint_id) == "assigned"
+
+
+def prior(store: FakeCommandStore, recorded: Recorded) -> int:
+    [sent] = [e for e in store.outbox if e.id == recorded.event_id]
+    return sent.data["prior_complaints"]
+
+
+def customer(phone: str, name: str = "张三丰") -> c.Customer:
+    return c.Customer(name=name, phone=phone)
+
+
+async def test_a_repeat_complainant_is_recognised_however_the_phone_is_written(store, submissions):
+    phones = ["+86 138 0013 8000", "13800138000", "138-0013-8000"]
+    counts = []
+    for minutes, phone in enumerate(phones):
+        recorded = await submit(submissions, when=at(minutes), customer=customer(phone))
+        counts.append(prior(store, recorded))
+    assert counts == [0, 1, 2]
+    other = await submit(submissions, when=at(10), customer=customer("13900139000"))
+    assert prior(store, other) == 0
+
+
+async def test_only_the_twelve_months_before_count(store, submissions):
+    phone = customer("13800138000")
+    year_before = T0.replace(year=T0.year - 1)
+    await submit(submissions, when=year_before - timedelta(days=31), customer=phone)
+    now = await submit(submissions, when=T0, customer=phone)
+    assert prior(store, now) == 0  # received 13 months earlier: does not count
+    edge = await submit(submissions, when=year_before, customer=phone)  # registered late
+    assert prior(store, edge) == 1  # the one a month before it
+    later = await submit(submissions, when=at(60), customer=phone)
+    assert prior(store, later) == 1  # `now`; `edge` lies 12 months and an hour before
+    same = await submit(submissions, when=T0, customer=phone)
+    assert prior(store, same) == 1  # `edge`, exactly 12 months before; not `now`, not before
+
+
+async def test_an_inquiry_sees_the_count_but_does_not_count(store, submissions):
+    phone = customer("13800138000")
+    await submit(submissions, when=at(0), customer=phone)
+    inquiry = await submit(submissions, when=at(1), customer=phone, kind="inquiry")
+    assert prior(store, inquiry) == 1
+    again = await submit(submissions, when=at(2), customer=phone)
+    assert prior(store, again) == 1
+
+
+async def test_the_customer_is_kept_by_key_only_and_nothing_of_it_in_a_replay(store, submissions):
+    first = await submit(submissions, key="k1", customer=customer("+86 138 0013 8000"))
+    again = await submit(submissions, key="k1", customer=customer("+86 138 0013 8000"))
+    assert again.replayed and list(store.customers) == [first.complaint_id]
+    [row] = store.customers.values()
+    assert row.customer_key == customer_key("13800138000", SECRET)
+    assert "13800138000" not in row.customer_key and row.received_at == T0
+    other_secret = Submissions(store.transaction, ORG, customer_secret=b"another secret")
+    recorded = await submit(other_secret, when=at(1), customer=customer("13800138000"))
+    assert prior(store, recorded) == 0  # another secret: another key
+
+
+async def test_a_refused_registration_leaves_no_customer(store, submissions):
+    await submit(submissions, key="k1")
+    with pytest.raises(IdempotencyConflict):
+        await submit(submissions, key="k1", summary="another story")
+    assert len(store.customers) == 1

@@ -1,9 +1,10 @@
 """The command side's rows: each complaint intake registered, with its current state, the
-idempotency keys of requests, and the outbox its events leave by (SQL only).
+idempotency keys of requests, each complaint's customer key, and the outbox its events leave by
+(SQL only).
 
 `CommandStore` is what the projection's consumer needs (the state, folded in its transaction);
-`Registry` is one transaction of the HTTP side: register, lock, fold, claim a key and append
-the event, all committed together or not at all
+`Registry` is one transaction of the HTTP side: register, lock, fold, claim a key, count and
+remember the customer's complaints, and append the event, all committed together or not at all
 (docs/architecture.md#transactional-outbox-and-relay). `intake.testing.FakeCommandStore` is
 both, in memory.
 """
@@ -13,9 +14,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,7 +25,7 @@ from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json, to_json
 
-from .tables import complaints, idempotency_keys
+from .tables import complaints, customer_keys, idempotency_keys
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,20 @@ class Registry(CommandStore, Protocol):
         self, *, caller: str, scope: str, key: str, digest: str, complaint_id: str, event_id: str
     ) -> ClaimedKey | None:
         """Claim an idempotency key; None when it is new, else what it was claimed with."""
+        ...
+
+    async def count_customer_complaints(
+        self, *, customer_key: str, since: datetime, before: datetime
+    ) -> int:
+        """How many complaints of the customer were received at or after `since` and before
+        `before`. The customer is locked until the transaction ends first, so that two
+        registrations of one customer count one after the other."""
+        ...
+
+    async def remember_customer(
+        self, *, complaint_id: str, customer_key: str, received_at: datetime
+    ) -> None:
+        """Keep the complaint's customer key (counted by later registrations)."""
         ...
 
     async def append(self, envelope: Envelope) -> None:
@@ -169,6 +185,31 @@ class SqlRegistry(SqlCommandStore):
             )
         ).one()
         return ClaimedKey(earlier.request_hash, earlier.complaint_id, earlier.event_id)
+
+    async def count_customer_complaints(
+        self, *, customer_key: str, since: datetime, before: datetime
+    ) -> int:
+        # Released at commit or rollback; a hash collision only makes two customers wait. The
+        # count below, a new statement under READ COMMITTED, sees what the last holder committed.
+        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(customer_key))))
+        keys = customer_keys.c
+        count = await self.session.scalar(
+            select(func.count()).where(
+                keys.customer_key == customer_key,
+                keys.received_at >= since,
+                keys.received_at < before,
+            )
+        )
+        return count or 0
+
+    async def remember_customer(
+        self, *, complaint_id: str, customer_key: str, received_at: datetime
+    ) -> None:
+        await self.session.execute(
+            insert(customer_keys).values(
+                complaint_id=complaint_id, customer_key=customer_key, received_at=received_at
+            )
+        )
 
     async def append(self, envelope: Envelope) -> None:
         await self.outbox.append(self.session, [envelope])

@@ -48,6 +48,18 @@ idempotency_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# The customer of each complaint, as a keyed hash of the normalised phone (domain.customers):
+# how repeat complainants are recognised. Kept here only, never in the log, so that erasing a
+# customer can delete it.
+customer_keys = Table(
+    "customer_keys",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("customer_key", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("customer_keys_by_key", "customer_key", "received_at"),
+)
+
 # The projection of the log.
 complaint_views = Table(
     "complaint_views",
@@ -66,7 +78,7 @@ complaint_views = Table(
     Column("handling_level", Text),
     Column("restricted", Boolean, nullable=False, server_default="false"),
     Column("classification", Text),
-    Column("satisfaction", Integer),
+    Column("satisfaction", Integer),  # of the latest return visit
     Column("units_involved", ARRAY(Text), nullable=False, server_default="{}"),
     Column("updated_at", DateTime(timezone=True)),
     # The shared lifecycle fold of the log, and what the worklist filters and sorts by.
@@ -75,6 +87,9 @@ complaint_views = Table(
     Column("category", Text),
     Column("handler_id", Text),
     Column("handler", JSONB),
+    # The same customer's complaints in the 12 months before this one (the received event's).
+    Column("prior_complaints", Integer, nullable=False, server_default="0"),
+    Column("repeat_complainant", Boolean, nullable=False, server_default="false"),
     Column("next_due_at", DateTime(timezone=True)),
     Column("next_due", JSONB),  # {clock, due_at, state, owner_unit} of the earliest live clock
     # The worklist's sort key: next_due_at, 'infinity' without one, so that a cursor is one

@@ -18,6 +18,7 @@ from .tables import clock_views, complaint_views
 from .views import INFINITY, LIVE_CLOCK_STATES
 
 v = complaint_views.c
+DISSATISFIED = (1, 2)  # the satisfaction of a dissatisfied customer's latest return visit
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class WorklistFilter:
     receiving_unit: str | None = None
     handler: str | None = None
     due_before: datetime | None = None
+    # Only complaints whose latest return visit found the customer dissatisfied.
+    dissatisfied: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ def _one_status(
         query = query.where(_awaiting(wanted.awaiting))
     if wanted.due_before is not None:
         query = query.where(v.next_due_at < wanted.due_before)
+    if wanted.dissatisfied:
+        query = query.where(v.satisfaction.in_(DISSATISFIED))
     if after is not None:
         query = query.where(_after(after))
     return query

@@ -34,6 +34,7 @@ from .schemas import (
     WorklistPublic,
 )
 from .worklist_params import (
+    Dissatisfied,
     Limit,
     Statuses,
     UnitParam,
@@ -206,11 +207,13 @@ async def worklist(
     handler: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     status: Statuses = None,
     due_before: Annotated[AwareDatetime | None, Query()] = None,
+    dissatisfied: Dissatisfied = False,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict:
     """The complaints the caller may see, soonest due first (complaints without a running
-    clock last); `awaiting=` a unit: those on which it has something to do."""
+    clock last); `awaiting=` a unit: those on which it has something to do; `dissatisfied=true`:
+    the supervision line's list of dissatisfied customers."""
     sight = sight_of(org, caller)
     for field, unit in (
         ("owner_unit", owner_unit),
@@ -219,12 +222,13 @@ async def worklist(
     ):
         check_unit(org, sight, field, unit)
     wanted = WorklistFilter(
-        statuses=statuses_of(status),
+        statuses=statuses_of(status, dissatisfied=dissatisfied),
         owner_unit=owner_unit,
         awaiting=awaiting,
         receiving_unit=receiving_unit,
         handler=handler,
         due_before=due_before,
+        dissatisfied=dissatisfied,
     )
     items, following = await reads.worklist(sight, wanted, decode_cursor(cursor), limit)
     return {"items": items, "next_cursor": encode_cursor(following) if following else None}

@@ -23,6 +23,9 @@ class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     phone: str = Field(min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$")
+    # Email-like: one "@", a dot in the domain, no spaces (the mailbox is not checked).
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+    key_customer: bool = False
 
 
 class ComplaintCreate(BaseModel):
@@ -52,6 +55,9 @@ class ComplaintCreate(BaseModel):
     received_at: AwareDatetime
     customer: CustomerIn
     summary: str = Field(min_length=1, max_length=5000)
+    asks_for: str | None = Field(
+        default=None, min_length=1, max_length=2000, description="what the customer asks for"
+    )
 
 
 class EventAccepted(BaseModel):
@@ -127,6 +133,14 @@ class ComplaintPublic(BaseModel):
     flags: list[str] = []
     received_at: datetime | None = None
     customer: dict[str, str] | None = Field(default=None, description="masked")
+    prior_complaints: int | None = Field(
+        default=None,
+        description="the same customer's complaints received in the 12 months before this one "
+        "(None until the complaint is back from the log)",
+    )
+    repeat_complainant: bool | None = Field(
+        default=None, description="prior_complaints is at least 1"
+    )
     owner_unit: str | None = None
     handling_level: str | None = None
     handler: HandlerPublic | None = None

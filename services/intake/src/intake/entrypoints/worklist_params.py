@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import Query
 
@@ -24,8 +24,16 @@ StatusParam = Literal[
 ]
 Statuses = Annotated[
     list[StatusParam] | None,
-    Query(description="repeatable; default every status but resolved and closed"),
+    Query(
+        description="repeatable; default every status but resolved and closed (with "
+        "dissatisfied=true: every status)"
+    ),
 ]
+Dissatisfied = Annotated[
+    bool,
+    Query(description="true: only complaints whose latest return visit had satisfaction 1-2"),
+]
+STATUSES: tuple[str, ...] = get_args(StatusParam)
 Limit = Annotated[int, Query(ge=1, le=500, description="1-500")]
 UnitParam = Annotated[str | None, Query(min_length=1, max_length=64)]
 
@@ -58,8 +66,12 @@ def decode_cursor(cursor: str | None) -> Position | None:
     return Position(due_at, complaint_id)
 
 
-def statuses_of(requested: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(requested)) if requested else OPEN
+def statuses_of(requested: Sequence[str] | None, *, dissatisfied: bool = False) -> tuple[str, ...]:
+    """The statuses asked for, else the open ones; for the list of dissatisfied customers every
+    status, since a return visit is made once a complaint is resolved."""
+    if requested:
+        return tuple(dict.fromkeys(requested))
+    return STATUSES if dissatisfied else OPEN
 
 
 def check_unit(org: Organisation, sight: Sight, field: str, unit: str | None) -> None:

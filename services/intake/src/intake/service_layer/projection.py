@@ -15,7 +15,7 @@ from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
-from complaints_shared.masking import mask_name, mask_phone
+from complaints_shared.masking import mask_email, mask_name, mask_phone
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.lifecycle import ComplaintState, apply, to_json
 from complaints_shared.workflow.visibility import provinces_of
@@ -49,7 +49,7 @@ class Projection:
         )
         await fold_foreign(commands, envelope, event)
         state = await views.lock_state(envelope.subject) or ComplaintState()
-        folded = apply(state, event, envelope.time)
+        folded = apply(state, event, envelope.time, event_id=envelope.id)
         await views.upsert_view(
             envelope.subject, self._state_columns(folded) | _event_columns(event)
         )
@@ -86,6 +86,8 @@ def _event_columns(event: Event) -> dict[str, Any]:
             "flags": list(event.flags),
             "received_at": event.received_at,
             "customer": _masked_customer(event.customer),
+            "prior_complaints": event.prior_complaints,
+            "repeat_complainant": event.repeat_complainant,
         }
     if isinstance(event, c.Classified):
         return {"classification": event.classification}
@@ -121,7 +123,10 @@ async def _project_clock(views: ViewStore, envelope: Envelope, event: Event) -> 
 
 
 def _masked_customer(customer: c.Customer) -> dict[str, str]:
-    return {"name": mask_name(customer.name), "phone": mask_phone(customer.phone)}
+    masked = {"name": mask_name(customer.name), "phone": mask_phone(customer.phone)}
+    if customer.email:
+        masked["email"] = mask_email(customer.email)
+    return masked
 
 
 def _public_data(event: Event) -> dict[str, Any]:

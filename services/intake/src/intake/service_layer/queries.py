@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from complaints_shared.workflow.visibility import Involvement, Sight, may_see
 
 from ..adapters.reads import ComplaintReads
 from ..adapters.worklist import Position, Worklist, WorklistFilter
+from ..domain.handling_form import fold_form
 
 
 class NotVisible(Exception):
@@ -83,6 +85,13 @@ class Queries:
             "stays": [stay.__dict__ for stay in stays(state, now)],
         }
         return local_to(self.org, row["receiving_unit"], public, strings=True)
+
+    async def form(self, caller: str, complaint_id: str, now: datetime) -> dict[str, Any]:
+        """The handling form so far (`draft` until resolved), in the receiving unit's time."""
+        row = await self._visible(caller, complaint_id)
+        entries = await self.reads.timeline(complaint_id)
+        form = fold_form(complaint_id, entries, self.org, now)
+        return local_to(self.org, row["receiving_unit"], asdict(form))
 
     async def worklist(
         self, sight: Sight, wanted: WorklistFilter, after: Position | None, limit: int

@@ -3,6 +3,9 @@
 An action is decided against the complaint's current state under its row lock (the shared
 authority rules), folded into that state, and appended to the outbox in the same transaction:
 a refused action records nothing, and a second `resolved` right after the first is refused.
+
+A new complaint is counted against its customer's earlier ones (`prior_complaints`) in the
+transaction that registers it; the customer is known here by a keyed hash of the phone only.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from complaints_shared.workflow.authority import Refused, decide
 from complaints_shared.workflow.lifecycle import ComplaintState, apply
 
 from ..adapters.registry import CommandStore, Registry, Transactions
+from ..domain.customers import customer_key, twelve_months_before
 
 SOURCE = "/intake"
 
@@ -53,9 +57,12 @@ def request_hash(body: dict[str, Any]) -> str:
 
 
 class Submissions:
-    def __init__(self, transactions: Transactions, org: Organisation) -> None:
+    def __init__(
+        self, transactions: Transactions, org: Organisation, *, customer_secret: bytes
+    ) -> None:
         self.transactions = transactions
         self.org = org
+        self.customer_secret = customer_secret  # the key of the customers' hashes
 
     async def submit_complaint(
         self,
@@ -66,8 +73,10 @@ class Submissions:
         key: str | None,
         body: dict[str, Any],
     ) -> Recorded:
-        """Register the complaint and append its event; raises `IdempotencyConflict`."""
+        """Register the complaint and append its event, with the customer's complaints in the
+        12 months before it as `prior_complaints`; raises `IdempotencyConflict`."""
         complaint_id, event_id = new_id(), new_id()
+        customer = customer_key(event.customer.phone, self.customer_secret)
         async with self.transactions() as registry:
             if key is not None:
                 earlier = await _claim(
@@ -75,6 +84,8 @@ class Submissions:
                 )
                 if earlier:
                     return earlier
+            if customer is not None:
+                event = await _count_prior(registry, complaint_id, customer, event)
             await registry.register(
                 complaint_id=complaint_id,
                 receiving_unit=event.receiving_unit,
@@ -115,7 +126,7 @@ class Submissions:
             )
             if refused is not None:
                 raise ActionRefused(refused)  # leaving the transaction undoes the key's claim
-            await registry.save_state(complaint_id, apply(row.state, event, at))
+            await registry.save_state(complaint_id, apply(row.state, event, at, event_id=event_id))
             await registry.append(
                 _envelope(event_id, complaint_id, event, at, correlation=row.received_event_id)
             )
@@ -133,6 +144,24 @@ async def fold_foreign(store: CommandStore, envelope: Envelope, event: Event) ->
     folded = apply(row.state, event, envelope.time)
     if folded != row.state:
         await store.save_state(envelope.subject, folded)
+
+
+async def _count_prior(
+    registry: Registry, complaint_id: str, customer: str, event: ComplaintReceived
+) -> ComplaintReceived:
+    """The event with the customer's complaints received in the 12 months before it (the
+    customer locked until the transaction ends); a complaint is remembered for later ones to
+    count, an inquiry is not (it is shown the count, but is no complaint)."""
+    prior = await registry.count_customer_complaints(
+        customer_key=customer,
+        since=twelve_months_before(event.received_at),
+        before=event.received_at,
+    )
+    if event.kind == "complaint":
+        await registry.remember_customer(
+            complaint_id=complaint_id, customer_key=customer, received_at=event.received_at
+        )
+    return event.model_copy(update={"prior_complaints": prior})
 
 
 async def _claim(

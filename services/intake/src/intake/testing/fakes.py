@@ -20,7 +20,7 @@ from complaints_shared.workflow.visibility import Sight
 
 from ..adapters.registry import ClaimedKey, Registered, Registry
 from ..adapters.views import LIVE_CLOCK_STATES
-from ..adapters.worklist import Position, WorklistFilter
+from ..adapters.worklist import DISSATISFIED, Position, WorklistFilter
 
 INFINITY = datetime.max  # PostgreSQL's 'infinity' as asyncpg reads it: naive, the latest time
 
@@ -33,6 +33,8 @@ VIEW_DEFAULTS: dict[str, Any] = {
             "handler_id handler next_due_at next_due"
         ).split()
     ),
+    "prior_complaints": 0,
+    "repeat_complainant": False,
     "flags": [],
     "restricted": False,
     "units_involved": [],
@@ -112,23 +114,33 @@ class RegisteredRow:
     state: dict[str, Any] | None  # the command state's JSON
 
 
+@dataclass(frozen=True)
+class CustomerRow:
+    customer_key: str
+    received_at: datetime
+
+
 class FakeCommandStore:
     """The command side in memory: the `CommandStore` the projection folds into directly, and,
     through `transaction()`, the `Registry` of `Submissions`, whose writes (complaints, keys,
-    outbox) are undone when the block raises, as a rolled-back transaction's."""
+    customers, outbox) are undone when the block raises, as a rolled-back transaction's.
+
+    Nothing here waits, so one transaction's calls never interleave with another's: the
+    customer lock of the SQL registry has nothing to do."""
 
     def __init__(self) -> None:
         self.complaints: dict[str, RegisteredRow] = {}
         self.keys: dict[tuple[str, str, str], ClaimedKey] = {}
+        self.customers: dict[str, CustomerRow] = {}  # by complaint id
         self.outbox: list[Envelope] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Registry]:
-        saved = (dict(self.complaints), dict(self.keys), list(self.outbox))
+        saved = (dict(self.complaints), dict(self.keys), dict(self.customers), list(self.outbox))
         try:
             yield self
         except BaseException:
-            self.complaints, self.keys, self.outbox = saved
+            self.complaints, self.keys, self.customers, self.outbox = saved
             raise
 
     async def register(
@@ -172,6 +184,22 @@ class FakeCommandStore:
         if earlier is None:
             self.keys[caller, scope, key] = ClaimedKey(digest, complaint_id, event_id)
         return earlier
+
+    async def count_customer_complaints(
+        self, *, customer_key: str, since: datetime, before: datetime
+    ) -> int:
+        return sum(
+            1
+            for row in self.customers.values()
+            if row.customer_key == customer_key and since <= row.received_at < before
+        )
+
+    async def remember_customer(
+        self, *, complaint_id: str, customer_key: str, received_at: datetime
+    ) -> None:
+        if complaint_id in self.customers:
+            raise ValueError(f"complaint {complaint_id} has a customer already")
+        self.customers[complaint_id] = CustomerRow(customer_key, received_at)
 
     async def append(self, envelope: Envelope) -> None:
         self.outbox.append(envelope)
@@ -245,6 +273,8 @@ class FakeWorklist:
             if value is not None and row[column] != value:
                 return False
         if wanted.awaiting is not None and not self._awaits(row["complaint_id"], wanted.awaiting):
+            return False
+        if wanted.dissatisfied and row["satisfaction"] not in DISSATISFIED:
             return False
         due = row["next_due_at"]
         return wanted.due_before is None or (due is not None and due < wanted.due_before)

@@ -1,0 +1,160 @@
+"""The handling form's words: Chinese by default, English with ?lang=en."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["zh", "en"]
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("客户投诉处理单", "Complaint handling form"),
+    "draft": ("草稿（尚未办结）", "DRAFT (not yet resolved)"),
+    "number": ("编号", "Number"),
+    "generated_at": ("制表时间", "Printed"),
+    "times_note": (
+        "表中时间均为受理单位当地时间（UTC{offset}）；时限余量按工作时间计。",
+        "Times are the receiving unit's local time (UTC{offset}); margins are working time.",
+    ),
+    "none": ("无", "none"),
+    "colon": ("：", ": "),
+    "blank": ("—", "—"),
+    # sections
+    "section.received": ("受理情况", "Receipt"),
+    "section.units": ("流转经过", "Units it passed through"),
+    "section.handling": ("调查处理", "Investigation and handling"),
+    "section.deadlines": ("时限执行情况", "Deadlines"),
+    "section.extensions": ("延期情况", "Extensions"),
+    "section.return_visits": ("回访情况", "Return visits"),
+    # receipt
+    "received_at": ("受理时间", "Received"),
+    "channel": ("受理渠道", "Channel"),
+    "receiving_unit": ("受理单位", "Receiving unit"),
+    "kind": ("类型", "Kind"),
+    "customer": ("客户（已脱敏）", "Customer (masked)"),
+    "business_line": ("业务条线", "Business line"),
+    "category": ("投诉类别", "Category"),
+    "summary": ("投诉内容", "What happened"),
+    "asks_for": ("客户诉求", "Customer asks for"),
+    # units
+    "unit": ("单位", "Unit"),
+    "arrival": ("到达时间", "Arrived"),
+    "signed_for": ("签收时间", "Signed for"),
+    "signed_by": ("签收人", "Signed by"),
+    "departure": ("离开时间", "Left"),
+    # handling
+    "cause": ("调查结果及原因", "Investigation and cause"),
+    "plan": ("处理方案", "Plan"),
+    "promised_by": ("承诺完成", "promised by"),
+    "classification": ("投诉定性", "Classification"),
+    "classified_by": ("定性单位/人/时间", "Decided by"),
+    "actions_taken": ("整改措施", "Actions taken"),
+    "reply": ("答复内容", "Reply"),
+    "reply_at": ("答复时间", "Replied"),
+    "replied_by": ("答复单位/人", "Replied by"),
+    "class.valid": ("有效投诉", "valid"),
+    "class.special": ("特殊投诉", "special"),
+    # deadlines
+    "clock": ("时限", "Clock"),
+    "owner": ("责任单位", "Owner"),
+    "started_at": ("开始时间", "Started"),
+    "due_at": ("到期时间", "Due"),
+    "result": ("结果", "Result"),
+    "margin": ("余量（工作时间）", "Margin (working time)"),
+    "state.met": ("按时", "met"),
+    "state.missed": ("超时", "missed"),
+    "state.running": ("计时中", "running"),
+    "state.cancelled": ("已取消", "cancelled"),
+    "early": ("提前{d}", "{d} early"),
+    "late": ("超出{d}", "{d} late"),
+    "hours": ("{h}小时{m:02d}分", "{h} h {m:02d} min"),
+    "minutes": ("{m}分", "{m} min"),
+    "clock.transfer": ("转办时限", "transfer"),
+    "clock.start": ("签收时限", "start"),
+    "clock.resolve": ("办结时限", "resolve"),
+    "clock.inquiry_reply": ("咨询答复时限", "inquiry reply"),
+    "clock.committed": ("承诺时限", "committed"),
+    "clock.customer": ("客户端到端时限", "customer (end to end)"),
+    "clock.return_visit": ("回访时限", "return visit"),
+    "clock.investigate": ("调查处理时限", "investigate"),
+    # extensions
+    "extended_to": ("延期至", "Extended to"),
+    "extension_reason": ("延期原因", "Reason"),
+    # return visits
+    "visit_at": ("回访时间", "Visited"),
+    "visited_by": ("回访单位/人", "By"),
+    "reached": ("是否联系上", "Reached"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "satisfaction": ("满意度（1-5）", "Satisfaction (1-5)"),
+    "customer_asks": ("客户诉求", "Customer asks"),
+    "comment": ("回访意见", "Comment"),
+    # signatures
+    "handled_by": ("经办人签字", "Handled by"),
+    "approved_by": ("负责人签字", "Approved by"),
+    "date": ("日期", "Date"),
+    # kinds, lines, categories, channels
+    "kind.complaint": ("投诉", "complaint"),
+    "kind.inquiry": ("咨询", "inquiry"),
+    "line.deposits": ("存款", "deposits"),
+    "line.loans": ("贷款", "loans"),
+    "line.cards": ("银行卡", "cards"),
+    "line.logistics": ("物流", "logistics"),
+    "category.attitude": ("服务态度", "attitude"),
+    "category.service_quality": ("服务质量", "service quality"),
+    "category.product": ("产品", "product"),
+    "category.process": ("业务流程", "process"),
+    "category.environment": ("营业环境", "environment"),
+    "category.facilities": ("设施设备", "facilities"),
+    "category.late_delivery": ("延误", "late delivery"),
+    "category.damaged_goods": ("破损", "damaged goods"),
+    "category.wrong_goods": ("错发", "wrong goods"),
+    "category.short_delivery": ("短少", "short delivery"),
+    "category.lost_goods": ("丢失", "lost goods"),
+    "category.handover_dispute": ("交接争议", "handover dispute"),
+    "category.other": ("其他", "other"),
+    "channel.assistance_line": ("客户协助热线", "assistance line"),
+    "channel.hotline": ("客服热线", "hotline"),
+    "channel.supervision_line": ("服务监督热线", "supervision line"),
+    "channel.on_site": ("现场", "on site"),
+    "channel.department": ("部门", "department"),
+    "channel.opinion_book": ("意见簿", "opinion book"),
+    "channel.media": ("新闻媒体", "media"),
+    "channel.letter": ("来信", "letter"),
+    "channel.consumer_hotline": ("12315", "consumer hotline"),
+    "channel.email": ("电子邮件", "email"),
+    "channel.online": ("在线", "online"),
+}
+
+
+class Words:
+    """The form's words in one language; an unknown code reads as itself."""
+
+    def __init__(self, language: Language) -> None:
+        index = 1 if language == "en" else 0
+        self.language = language
+        self.words = {key: pair[index] for key, pair in _WORDS.items()}
+
+    def __getitem__(self, key: str) -> str:
+        return self.words[key]
+
+    def of(self, prefix: str, code: str | None) -> str:
+        """The label of a code (`channel`, `on_site` -> 现场); the code itself if unknown."""
+        if code is None:
+            return self.words["blank"]
+        return self.words.get(f"{prefix}.{code}", code)
+
+    def aside(self, text: str) -> str:
+        """`text` in brackets after a name, as the language writes it."""
+        return f"（{text}）" if self.language == "zh" else f" ({text})"
+
+    def margin(self, seconds: int | None) -> str:
+        if seconds is None:
+            return self.words["blank"]
+        minutes = abs(seconds) // 60
+        hours, rest = divmod(minutes, 60)
+        span = (
+            self.words["hours"].format(h=hours, m=rest)
+            if hours
+            else self.words["minutes"].format(m=rest)
+        )
+        return self.words["early" if seconds >= 0 else "late"].format(d=span)
