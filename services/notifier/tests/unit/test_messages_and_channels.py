@@ -44,6 +44,22 @@ def test_an_escalation_recipient_is_told_why():
     assert "请督办" in supervisor.body
 
 
+def test_an_extension_names_the_new_deadline_in_the_recipients_time_and_the_reason():
+    asked = replace(FACTS, until=DUE, reason="等待卡组织调单结果。", role="extension_decider")
+    text = render("extension_requested", "zh", "Asia/Shanghai", asked)
+    assert text.subject == "【投诉 c-1】Kunming outlet 1申请延期至 2026-11-23 16:00 (Asia/Shanghai)"
+    assert "理由：等待卡组织调单结果。" in text.body and "理由" not in text.subject
+    assert "请及时决定" in text.body and FACTS.link in text.body
+    english = render("extension_requested", "en", "Asia/Urumqi", asked)
+    assert "to 2026-11-23 14:00 (Asia/Urumqi)" in english.body
+    decided = replace(FACTS, until=DUE, reason="同意")
+    approved = render("extension_approved", "zh", "Asia/Shanghai", decided)
+    assert approved.subject == "【投诉 c-1】延期申请已批准"
+    assert "新的办结时限为 2026-11-23 16:00 (Asia/Shanghai)。理由：同意。" in approved.body
+    refused = render("extension_refused", "zh", "Asia/Shanghai", replace(decided, until=None))
+    assert "未获Kunming outlet 1批准" in refused.body and "新的办结时限" not in refused.body
+
+
 def test_a_digest_lists_every_folded_alert():
     text = render_digest("zh", ["a", "b", "c"])
     assert text.subject == "【投诉提醒汇总】3 条提醒"

@@ -45,9 +45,10 @@ class ComplaintFacts:
     def restricted(self) -> bool:
         return self.state.restricted
 
-    def observe(self, event: Event, at: datetime) -> ComplaintFacts:
-        """The facts after `event` (event time `at`), folded with the shared lifecycle."""
-        state = lifecycle.apply(self.state, event, at)
+    def observe(self, event: Event, at: datetime, event_id: str | None = None) -> ComplaintFacts:
+        """The facts after `event` (event time `at`, id `event_id`: an extension request is
+        known by the id of its event), folded with the shared lifecycle."""
+        state = lifecycle.apply(self.state, event, at, event_id=event_id)
         return self if state == self.state else replace(self, state=state)
 
     def involvement(self, *also: str) -> Involvement:

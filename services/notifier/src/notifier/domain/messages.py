@@ -2,7 +2,10 @@
 
 Each names the complaint, the unit, the clock and its due time in the recipient unit's time
 zone, and links to the complaint. The customer appears only masked (`王**`, `*******8000`);
-free text (summary, reasons, replies) never enters an alert.
+free text (summary, replies, notes, transfer reasons) never enters an alert. The one
+exception is an extension's reason: the deciders are told why more time is asked, the owner
+why it was approved or refused; it appears in the body only, never in the subject (which is
+all an SMS carries).
 """
 
 from __future__ import annotations
@@ -39,18 +42,22 @@ LEVELS = {
     "zh": {"branch": "分公司", "province": "省公司", "supervision": "监督专线", "hq": "总部"},
     "en": {"branch": "branch", "province": "province", "supervision": "supervision", "hq": "HQ"},
 }
+# The approved extension's new deadline, when the notifier saw the request it decides.
+NEW_DEADLINE = {"zh": "新的办结时限为 {until}。", "en": "The new deadline is {until}. "}
 ROLES = {
     "zh": {
         "accountable": "超时已升级至贵单位，请督办。",
         "supervisor": "贵单位为问责单位的上级，请督办。",
         "province_supervision": "请省服务监督专线督办。",
         "media_desk": "此为媒体曝光投诉，请省客服部关注。",
+        "extension_decider": "贵单位可审批此延期申请，请及时决定。",
     },
     "en": {
         "accountable": "The breach is escalated to your unit: please chase it.",
         "supervisor": "You supervise the accountable unit: please chase it.",
         "province_supervision": "Province supervision line: please chase it.",
         "media_desk": "A media case: the province customer-service department is informed.",
+        "extension_decider": "Your unit may decide this request: please decide it.",
     },
 }
 
@@ -85,6 +92,21 @@ TEMPLATES = {
         "resolved": (
             "【投诉 {complaint_id}】已办结",
             "贵单位受理的投诉 {complaint_id}（客户：{customer}）已由{unit}办结。{role}详情：{link}",
+        ),
+        "extension_requested": (
+            "【投诉 {complaint_id}】{unit}申请延期至 {until}",
+            "投诉 {complaint_id}（客户：{customer}）：{unit}申请将办结时限延期至 {until}。"
+            "理由：{reason}。{role}详情：{link}",
+        ),
+        "extension_approved": (
+            "【投诉 {complaint_id}】延期申请已批准",
+            "投诉 {complaint_id}（客户：{customer}）的延期申请已由{unit}批准。{new_deadline}"
+            "理由：{reason}。{role}详情：{link}",
+        ),
+        "extension_refused": (
+            "【投诉 {complaint_id}】延期申请未获批准",
+            "投诉 {complaint_id}（客户：{customer}）的延期申请未获{unit}批准，"
+            "办结时限不变。理由：{reason}。{role}详情：{link}",
         ),
         "digest": (
             "【投诉提醒汇总】{count} 条提醒",
@@ -123,6 +145,21 @@ TEMPLATES = {
             "Complaint {complaint_id} (customer: {customer}), received by your unit, was "
             "resolved by {unit}. {role}Details: {link}",
         ),
+        "extension_requested": (
+            "[Complaint {complaint_id}] {unit} asks for more time, until {until}",
+            "{unit} asks to extend the resolve deadline of complaint {complaint_id} "
+            "(customer: {customer}) to {until}. Reason: {reason}. {role}Details: {link}",
+        ),
+        "extension_approved": (
+            "[Complaint {complaint_id}] extension approved",
+            "{unit} approved the extension of complaint {complaint_id} (customer: {customer}). "
+            "{new_deadline}Reason: {reason}. {role}Details: {link}",
+        ),
+        "extension_refused": (
+            "[Complaint {complaint_id}] extension refused",
+            "{unit} refused the extension of complaint {complaint_id} (customer: {customer}); "
+            "the deadline stands. Reason: {reason}. {role}Details: {link}",
+        ),
         "digest": (
             "[Complaint alerts] {count} alerts",
             "{count} alerts held back by the rate limit, sent together:\n{lines}",
@@ -146,7 +183,7 @@ class AlertFacts:
     complaint_id: str
     link: str
     unit: str  # the name of the unit the alert is about (the owner, the resolver, the unit
-    # a breach is escalated to)
+    # a breach is escalated to, the unit asking for or deciding an extension)
     customer: str = ""  # masked
     role: str = "owner"
     level: str | None = None
@@ -155,6 +192,8 @@ class AlertFacts:
     remaining_seconds: int | None = None
     late_seconds: int | None = None
     from_unit: str | None = None
+    until: datetime | None = None  # an extension's requested (or approved) new deadline
+    reason: str | None = None  # an extension's reason, as its requester or decider wrote it
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -182,6 +221,7 @@ def render(kind: str, language: str, timezone: str, facts: AlertFacts) -> AlertT
     language = language_of(language)
     subject, body = TEMPLATES[language][kind]
     role = ROLES[language].get(facts.role, "")
+    until = local_time(facts.until, timezone) if facts.until else ""
     values = {
         "complaint_id": facts.complaint_id,
         "link": facts.link,
@@ -194,6 +234,9 @@ def render(kind: str, language: str, timezone: str, facts: AlertFacts) -> AlertT
         "remaining": span(facts.remaining_seconds or 0, language),
         "late": span(facts.late_seconds or 0, language),
         "from_unit": facts.from_unit or "",
+        "until": until,
+        "new_deadline": NEW_DEADLINE[language].format(until=until) if until else "",
+        "reason": (facts.reason or "").strip().rstrip("。.!！") or "—",
         **facts.extra,
     }
     return AlertText(subject.format(**values), body.format(**values))

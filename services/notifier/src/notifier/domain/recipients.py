@@ -15,7 +15,11 @@ and docs/domain.md#escalation for the hierarchy and escalation).
   clock's due time: the unit above the accountable unit at the second step (`supervisor`) and
   the province supervision line at the third (`province_supervision`). Each unit once, with
   its earliest step, so the accountable unit is always told exactly once, at once;
-- `complaint.resolved`: the receiving unit, unless it resolved the complaint itself.
+- `complaint.resolved`: the receiving unit, unless it resolved the complaint itself;
+- `complaint.extension_requested`: both units that may decide it (docs/workflow.md#who-may-act):
+  the unit directly above the owner and the supervision line of the owner's province
+  (`extension_decider`), each once, never the owner itself;
+- `complaint.extension_decided`: the owner (`owner`).
 
 Only a unit that may see the complaint is told (the shared `may_see`, on the involvement the
 shared lifecycle folds): for a restricted case that is the units involved and the units above
@@ -47,6 +51,7 @@ Steps = tuple[timedelta, timedelta, timedelta]
 class Recipient:
     unit: str
     # owner | involved | media_desk | accountable | supervisor | province_supervision | receiver
+    # | extension_decider
     role: str
     after: timedelta = timedelta(0)  # how late a breach must be before this unit is told
 
@@ -133,3 +138,15 @@ def on_resolution(org: Organisation, facts: ComplaintFacts, resolved_by: str) ->
     if receiver is None or receiver == resolved_by:
         return []
     return audience(org, facts, [Recipient(receiver, "receiver")])
+
+
+def on_extension_request(org: Organisation, facts: ComplaintFacts, owner: str) -> list[Recipient]:
+    """Both units that may decide the request of `owner`: the unit directly above it and the
+    supervision line of its province (never the owner itself)."""
+    deciders = (unit_above(org, owner), province_supervision_line(org, owner))
+    told = [Recipient(unit, "extension_decider") for unit in deciders if unit and unit != owner]
+    return audience(org, facts, told, involving=[owner])
+
+
+def on_extension_decision(org: Organisation, facts: ComplaintFacts, owner: str) -> list[Recipient]:
+    return audience(org, facts, [Recipient(owner, "owner")], involving=[owner])

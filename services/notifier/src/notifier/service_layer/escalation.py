@@ -62,7 +62,7 @@ class EscalationHandlers:
         stores = self.stores(session)
         t = self.teller
         before = await t.facts(stores, envelope)
-        facts = before.observe(event, envelope.time)
+        facts = before.observe(event, envelope.time, envelope.id)
         breach = facts.breach_of(event.clock)
         if breach is None or breach.owner != event.from_unit:
             # The breach was not seen: routing's event carries the breach's due time as its time.
@@ -95,7 +95,9 @@ class EscalationHandlers:
         stores = self.stores(session)
         t = self.teller
         before = await t.facts(stores, envelope)
-        after = before.observe(event, envelope.time).clock_stopped(event.clock, event.stopped_at)
+        after = before.observe(event, envelope.time, envelope.id).clock_stopped(
+            event.clock, event.stopped_at
+        )
         await t.remember(stores, envelope, before, after)
         await t.book.call_off(stores.alerts, envelope.subject, event.clock, event.stopped_at)
 

@@ -36,9 +36,12 @@ from .telling import Plan, Teller
 
 log = get_logger("notifier.alerts")
 
+# Unit actions somebody is told of; every other one is folded for the facts only.
+TOLD_ACTIONS: tuple[type[Event], ...] = (c.Resolved, c.ExtensionRequested, c.ExtensionDecided)
+
 # Folded for the facts only: nobody is told of them.
 FOLDED_ONLY: tuple[type[Event], ...] = (
-    *(cls for cls in c.UNIT_ACTIONS.values() if cls is not c.Resolved),
+    *(cls for cls in c.UNIT_ACTIONS.values() if cls not in TOLD_ACTIONS),
     r.ComplaintReported,
     s.ClockStarted,
 )
@@ -65,6 +68,8 @@ class NotifierHandlers:
             r.ComplaintTransferred: self.alert_new_owner_of_transfer,
             s.SlaWarning: self.alert_owner_of_warning,
             c.Resolved: self.alert_receiving_unit,
+            c.ExtensionRequested: self.alert_extension_deciders,
+            c.ExtensionDecided: self.alert_owner_of_extension_decision,
             **self.escalation.registry(),
         }
 
@@ -72,7 +77,8 @@ class NotifierHandlers:
         """Fold an event into the complaint's state; nobody is told."""
         stores = self.stores(session)
         before = await self.teller.facts(stores, envelope)
-        await self.teller.remember(stores, envelope, before, before.observe(event, envelope.time))
+        after = before.observe(event, envelope.time, envelope.id)
+        await self.teller.remember(stores, envelope, before, after)
 
     async def note_complaint(
         self, session: AsyncSession, envelope: Envelope, event: c.ComplaintReceived
@@ -81,7 +87,7 @@ class NotifierHandlers:
         stores = self.stores(session)
         before = await self.teller.facts(stores, envelope)
         facts = replace(
-            before.observe(event, envelope.time),
+            before.observe(event, envelope.time, envelope.id),
             media=event.channel == "media" or "media_exposure" in event.flags,
             customer=f"{mask_name(event.customer.name)} {mask_phone(event.customer.phone)}",
         )
@@ -93,7 +99,7 @@ class NotifierHandlers:
         stores = self.stores(session)
         t = self.teller
         before = await t.facts(stores, envelope)
-        facts = before.observe(event, envelope.time)
+        facts = before.observe(event, envelope.time, envelope.id)
         told = who.on_assignment(t.org, facts, event.owner_unit, event.also_involved)
         await t.remember(stores, envelope, before, replace(facts, handoff_told=None))
         about = t.about(envelope, facts, event.owner_unit, level=event.handling_level)
@@ -105,7 +111,7 @@ class NotifierHandlers:
         stores = self.stores(session)
         t = self.teller
         before = await t.facts(stores, envelope)
-        facts = before.observe(event, envelope.time)
+        facts = before.observe(event, envelope.time, envelope.id)
         told = who.on_transfer(t.org, facts, event.to_unit)
         await t.remember(stores, envelope, before, replace(facts, handoff_told=event.to_unit))
         about = t.about(envelope, facts, event.to_unit, from_unit=t.name(event.from_unit))
@@ -138,8 +144,50 @@ class NotifierHandlers:
         stores = self.stores(session)
         t = self.teller
         before = await t.facts(stores, envelope)
-        facts = before.observe(event, envelope.time)
+        facts = before.observe(event, envelope.time, envelope.id)
         await t.remember(stores, envelope, before, facts)
         told = who.on_resolution(t.org, facts, event.unit)
         about = t.about(envelope, facts, event.unit)
         await t.tell(stores, envelope, event, "resolved", [(u, about, None) for u in told])
+
+    async def alert_extension_deciders(
+        self, session: AsyncSession, envelope: Envelope, event: c.ExtensionRequested
+    ) -> None:
+        """Both units that may decide: the unit above the owner, the province supervision line."""
+        stores = self.stores(session)
+        t = self.teller
+        before = await t.facts(stores, envelope)
+        facts = before.observe(event, envelope.time, envelope.id)
+        await t.remember(stores, envelope, before, facts)
+        owner = facts.state.owner_unit or event.unit
+        told = who.on_extension_request(t.org, facts, owner)
+        about = t.about(envelope, facts, event.unit, until=event.until, reason=event.reason)
+        plan: Plan = [(u, about, None) for u in told]
+        await t.tell(stores, envelope, event, "extension_requested", plan)
+
+    async def alert_owner_of_extension_decision(
+        self, session: AsyncSession, envelope: Envelope, event: c.ExtensionDecided
+    ) -> None:
+        """The owner: approved (with the new deadline, when the request was seen) or refused."""
+        stores = self.stores(session)
+        t = self.teller
+        before = await t.facts(stores, envelope)
+        facts = before.observe(event, envelope.time, envelope.id)
+        await t.remember(stores, envelope, before, facts)
+        pending = before.state.pending_extension
+        request = pending if pending and pending.request_id == event.request_id else None
+        owner = facts.state.owner_unit or (request.unit if request else None)
+        if owner is None:
+            log.warning("extension decided for an unknown owner", request_id=event.request_id)
+            return
+        told = who.on_extension_decision(t.org, facts, owner)
+        approved = event.decision == "approved"
+        about = t.about(
+            envelope,
+            facts,
+            event.unit,
+            until=request.until if request and approved else None,
+            reason=event.reason,
+        )
+        plan: Plan = [(u, about, None) for u in told]
+        await t.tell(stores, envelope, event, f"extension_{event.decision}", plan)
