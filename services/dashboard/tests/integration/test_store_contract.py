@@ -84,8 +84,11 @@ def _as_read(complaint: Complaint) -> Complaint:
 
 
 def _handled(cid: str = "C1", unit: str = "YN-KM-01", **received_as: Any) -> Complaint:
-    """Received, assigned, signed for, two clocks (one breached and met late), resolved,
-    classified and visited: every column and both child tables have something in them."""
+    """A repeat complaint of a key customer, received, assigned, signed for, two clocks (one
+    breached and met late), resolved, classified, its return visit due, then made (the first
+    call did not reach the customer): every column and both child tables have something."""
+    customer = c.Customer(name="张三丰", phone="13800138000", key_customer=True)
+    received_as = {"prior_complaints": 2, "customer": customer} | received_as
     return fold(
         (received(unit, **received_as), T0),
         (assigned(unit), at(1)),
@@ -96,7 +99,10 @@ def _handled(cid: str = "C1", unit: str = "YN-KM-01", **received_as: Any) -> Com
         (stopped("start", unit, at(25), late=True), at(25)),
         (action(c.Resolved, unit, at(40), reply="done"), at(40)),
         (action(c.Classified, unit, at(41), classification="valid"), at(41)),
+        (started("return_visit", "YN-SUP", at(40), at(100)), at(40)),
+        (action(c.ReturnVisitRecorded, unit, at(45), satisfaction=1, reached=False), at(45)),
         (action(c.ReturnVisitRecorded, unit, at(50), satisfaction=4), at(50)),
+        (stopped("return_visit", "YN-SUP", at(50)), at(50)),
         complaint_id=cid,
     )
 
@@ -111,6 +117,12 @@ async def test_an_unknown_complaint_loads_fresh_and_reads_as_none(backend: Backe
 
 async def test_a_saved_complaint_reads_back_whole(backend: Backend):
     complaint = _handled()
+    assert (complaint.prior_complaints, complaint.key_customer) == (2, True)
+    assert (complaint.return_visits, complaint.visit_reached, complaint.visited_at) == (
+        2,
+        True,
+        at(50),
+    )
     await _save(backend, complaint)
     async with backend.transaction() as store:
         assert await store.load("C1") == _as_read(complaint)
@@ -190,21 +202,53 @@ def _scoped() -> list[Complaint]:
     return [_handled("RECENT"), closed, restricted, xj, stub, opened]
 
 
+def _visits() -> list[Complaint]:
+    """Resolved last year in YN-KM-02: one with its return visit due, one whose visit was made."""
+    old = T0 - timedelta(days=365)
+    visit_due = fold(
+        (received("YN-KM-02", when=old), old),
+        (assigned("YN-KM-02"), old),
+        (action(c.Resolved, "YN-KM-02", old, reply="done"), old),
+        (started("return_visit", "YN-SUP", old, T0), old),
+        (breached("return_visit", "YN-SUP", T0), T0),
+        complaint_id="VISIT_DUE",
+    )
+    visited = fold(
+        (received("YN-KM-02", when=old), old),
+        (assigned("YN-KM-02"), old),
+        (action(c.Resolved, "YN-KM-02", old, reply="done"), old),
+        (started("return_visit", "YN-SUP", old, T0), old),
+        (stopped("return_visit", "YN-SUP", old), old),
+        complaint_id="VISITED",
+    )
+    return [visit_due, visited]
+
+
 async def test_in_scope_takes_open_and_recent_complaints_within_reach(backend: Backend):
-    await _save(backend, *_scoped())
+    await _save(backend, *_scoped(), *_visits())
 
     async def ids(reach: Reach | None, days: int = 1) -> set[str]:
         async with backend.reading() as reader:
             found = await reader.in_scope(reach, T0 - timedelta(days=days), T0 + timedelta(days=1))
         return {c.complaint_id for c in found}
 
-    assert await ids(None) == {"RECENT", "RESTRICTED", "XJ", "OPEN"}
-    assert await ids(None, days=400) == {"RECENT", "OLD", "RESTRICTED", "XJ", "OPEN"}
+    # A resolved complaint with its return visit due is read whatever its receipt.
+    assert await ids(None) == {"RECENT", "VISIT_DUE", "RESTRICTED", "XJ", "OPEN"}
+    assert await ids(None, days=400) == {
+        "RECENT",
+        "OLD",
+        "VISIT_DUE",
+        "VISITED",
+        "RESTRICTED",
+        "XJ",
+        "OPEN",
+    }
     yn = frozenset({"YN-KM-01", "YN-KM-02"})
     assert await ids(Reach(frozenset({"YN-KM-01"}), frozenset())) == {"RECENT", "OPEN"}
-    assert await ids(Reach(frozenset({"YN-KM-02"}), frozenset())) == {"RESTRICTED"}
-    assert await ids(Reach(frozenset(), yn)) == {"RECENT", "OPEN"}  # not the restricted one
-    assert await ids(Reach(frozenset({"XJ-KM-01"}), yn)) == {"RECENT", "OPEN", "XJ"}
+    assert await ids(Reach(frozenset({"YN-KM-02"}), frozenset())) == {"VISIT_DUE", "RESTRICTED"}
+    # not the restricted one
+    assert await ids(Reach(frozenset(), yn)) == {"RECENT", "VISIT_DUE", "OPEN"}
+    assert await ids(Reach(frozenset({"XJ-KM-01"}), yn)) == {"RECENT", "VISIT_DUE", "OPEN", "XJ"}
     assert await ids(Reach(frozenset({"HQ"}), frozenset())) == set()
 
 
@@ -233,7 +277,8 @@ async def test_latest_changes_come_newest_first_page_by_page(backend: Backend):
     assert [c for page in pages for c in page] == every
     assert [c.at for c in every] == sorted((c.at for c in every), reverse=True)
     assert every[0].at.isoformat() == latest
-    assert every[0].involvement == Involvement(frozenset({"YN-KM-01"}), False)
+    # the province's supervision line owns its return-visit clock
+    assert every[0].involvement == Involvement(frozenset({"YN-KM-01", "YN-SUP"}), False)
     assert [c.involvement for c in every].count(
         Involvement(frozenset({"YN-KM-02"}), True)
     ) == 1  # the restricted one, as restricted

@@ -26,6 +26,8 @@ class SlaSettings(ServiceSettings):
     customer_days: float = 5
     warn_fractions: list[float] = [0.75]
     warn_before_due_minutes: list[float] = [60]
+    return_visit_days: float = Field(default=3, ge=0)
+    return_visit_sample_percent: int = Field(default=10, ge=0, le=100)
     level_overrides_minutes: dict[str, dict[str, float]] = Field(
         default_factory=dict,
         description="per handling level, minutes of a 24x7 clock, "
@@ -50,4 +52,6 @@ class SlaSettings(ServiceSettings):
                 level: {clock: timedelta(minutes=m) for clock, m in clocks.items()}
                 for level, clocks in self.level_overrides_minutes.items()
             },
+            return_visit_days=self.return_visit_days,
+            return_visit_sample_percent=self.return_visit_sample_percent,
         )

@@ -52,6 +52,7 @@ async def _replay(settings: SlaSettings, *, check: bool) -> int:
             datetime.now(UTC),
             progress=bar.update,
             on_total=lambda total: setattr(bar, "total", total),
+            org=org,
         )
         bar.close()
         elapsed = time.perf_counter() - started

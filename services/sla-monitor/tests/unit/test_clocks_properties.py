@@ -32,6 +32,7 @@ from sla_monitor.domain.clocks import (
     DeadlinePromise,
     Reopening,
     Resolution,
+    ReturnVisit,
     TimerTick,
     Transfer,
     decide,
@@ -67,6 +68,7 @@ ACTIONS = (
     "committed",
     "resolved",
     "reopened",
+    "visited",
     "closed",
     "tick",
 )
@@ -95,7 +97,11 @@ def build(steps) -> list:
         now = _ceil_minute(now) + gap * MINUTE
         actor = owner if flag else unit
         if action == "received":
-            events.append(Arrival("inquiry" if flag else "complaint", unit, now))
+            # Some are major cases or sampled (by their id): resolutions start return visits.
+            kind = "inquiry" if flag else "complaint"
+            events.append(
+                Arrival(kind, unit, now, f"C-{ahead}", major=ahead % 3 == 0, visit_owner=unit)
+            )
         elif action == "assigned":
             events.append(Assignment(unit, level, now, owner))
             owner = unit
@@ -111,6 +117,7 @@ def build(steps) -> list:
                 "responded": CustomerReply,
                 "resolved": Resolution,
                 "reopened": Reopening,
+                "visited": ReturnVisit,
                 "closed": Closing,
             }[action]
             events.append(kind(now))
@@ -230,3 +237,34 @@ def test_pausing_then_resuming_at_once_leaves_the_due_time_unchanged(events, pol
             clock.due_at,
             clock.pending,
         )
+
+
+@FAST
+@given(SEQUENCES, POLICIES)
+def test_every_stop_has_a_due_time_and_a_margin_of_the_right_sign(events, policy):
+    for _, _, effects in steps(events, policy):
+        for stop in (e for e in effects if isinstance(e, ClockStop)):
+            assert stop.due_at is not None and stop.margin_seconds is not None
+            if stop.at < stop.due_at:
+                assert stop.margin_seconds >= 0
+            else:
+                assert stop.margin_seconds <= 0
+            if stop.late:
+                assert stop.margin_seconds <= 0
+
+
+@FAST
+@given(SEQUENCES, POLICIES)
+def test_a_return_visit_runs_only_between_a_resolution_and_the_next_visit_reopen_or_close(
+    events, policy
+):
+    for event, state, effects in steps(events, policy):
+        for effect in effects:
+            if effect.clock != "return_visit" or isinstance(effect, ClockWarning | ClockBreach):
+                continue
+            if isinstance(effect, ClockStart):
+                assert isinstance(event, Resolution)
+                assert effect.owner == state.visit_owner
+            elif isinstance(effect, ClockStop):
+                assert isinstance(event, ReturnVisit | Reopening | Closing)
+                assert effect.outcome == ("met" if isinstance(event, ReturnVisit) else "cancelled")

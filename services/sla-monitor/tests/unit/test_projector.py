@@ -123,3 +123,68 @@ async def test_an_event_the_clocks_ignore_changes_no_clock():
     note = c.NoteAdded(unit="YN-KM", at=AT, posted_by="YN-KM", text="n")
     await p.apply(NO_SESSION, envelope("e9", note), note)
     assert db.complaint_clocks == {} and outbox.envelopes == [] and not wake.is_set()
+
+
+def resolved(hours: float) -> c.Resolved:
+    return c.Resolved(unit="YN-KM-01", at=AT + timedelta(hours=hours), posted_by="x", reply="r")
+
+
+async def test_a_resolved_major_case_starts_the_return_visit_of_the_supervision_line():
+    p, db, outbox, _ = projector()
+    major = RECEIVED.model_copy(update={"severity": "major"})
+    await handle(p, envelope("e1", major), envelope("e2", ASSIGNED))
+    await handle(p, envelope("e3", resolved(2), AT + timedelta(hours=2)))
+    (started,) = [
+        e
+        for e in outbox.envelopes
+        if e.type == "sla.clock_started.v1" and e.data["clock"] == "return_visit"
+    ]
+    assert started.data["owner_unit"] == "YN-SUP" and started.data["calendar"] == "YN-SUP"
+    assert started.causation_id == "e3"
+    assert started.id == derived_id(CID, s.ClockStarted.type_name(), "return_visit|1|started")
+    # Monday 11:00 in Kunming + 3 working days of 7 h: Thursday 11:00.
+    assert started.data["due_at"] == "2026-11-19T03:00:00Z"
+    assert db.clocks[(CID, "return_visit")]["owner_unit"] == "YN-SUP"
+    # Read back from the log, it tells the lifecycle a visit is due (intake refuses closing)
+    # and involves the line.
+    await handle(p, started)
+    assert "return_visit" in db.complaint_states[CID]["running_clocks"]
+    assert "YN-SUP" in db.complaint_states[CID]["involved"]
+
+    visit = c.ReturnVisitRecorded(
+        unit="YN-SUP", at=AT + timedelta(hours=5), posted_by="YN-SUP", satisfaction=4
+    )
+    await handle(p, envelope("e4", visit, AT + timedelta(hours=5)))
+    stopped = outbox.envelopes[-1]
+    await handle(p, stopped)
+    assert (stopped.type, stopped.data["clock"], stopped.data["outcome"]) == (
+        "sla.clock_stopped.v1",
+        "return_visit",
+        "met",
+    )
+    # Met Monday 14:00: 14:00-17:30, Tuesday, Wednesday, Thursday 09:00-11:00 to spare.
+    assert stopped.data["margin_seconds"] == (3.5 + 7 + 7 + 2) * 3600
+    assert stopped.data["due_at"] == "2026-11-19T03:00:00Z"
+    assert db.clocks[(CID, "return_visit")]["status"] == "met"
+    assert "return_visit" not in db.complaint_states[CID]["running_clocks"]
+
+
+async def test_a_complaint_received_at_hq_owes_its_visit_to_the_quality_group():
+    p, _, outbox, _ = projector()
+    at_hq = RECEIVED.model_copy(
+        update={
+            "receiving_unit": "HQ",
+            "customer": c.Customer(name="A", phone="1390", key_customer=True),
+        }
+    )
+    await handle(p, envelope("e1", at_hq), envelope("e3", resolved(1), AT + timedelta(hours=1)))
+    (started,) = [e for e in outbox.envelopes if e.data["clock"] == "return_visit"]
+    assert started.data["owner_unit"] == "HQ-QSG"
+
+
+async def test_an_ordinary_complaint_outside_the_sample_gets_no_visit():
+    p, db, outbox, _ = projector()
+    await handle(p, envelope("e1", RECEIVED), envelope("e2", ASSIGNED))
+    await handle(p, envelope("e3", resolved(2), AT + timedelta(hours=2)))
+    assert not [e for e in outbox.envelopes if e.data["clock"] == "return_visit"]
+    assert (CID, "return_visit") not in db.clocks

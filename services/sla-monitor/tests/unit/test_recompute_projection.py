@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,12 +13,13 @@ import pytest
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts.envelope import Envelope, derived_id, to_kafka
+from complaints_shared.contracts.registry import parse
 from complaints_shared.organisation import load_organisation
 from sla_monitor import replay
 from sla_monitor.config import SlaSettings
 from sla_monitor.service_layer import recompute
-from sla_monitor.service_layer.handlers import unit_calendars
-from sla_monitor.testing.fakes import FakeDatabase, FakeOutbox, fake_stores
+from sla_monitor.service_layer.handlers import ClockProjector, unit_calendars
+from sla_monitor.testing.fakes import NO_SESSION, FakeDatabase, FakeOutbox, fake_stores
 
 ORG = load_organisation(Path(__file__).parents[4] / "deploy/demo/organisation.yaml")
 CALENDARS = unit_calendars(ORG)
@@ -129,3 +131,45 @@ async def test_replay_check_tells_whether_the_live_projection_equals_the_log(the
     db.clocks[("C-1", "start")]["due_at"] += timedelta(minutes=1)
     assert await replay._compare(stores, rebuilt, CALENDARS) == 1
     assert "4 live clocks, 4 replayed, 1 differ" in capsys.readouterr().out
+
+
+async def test_a_rebuild_agrees_with_the_live_projection_on_return_visits(monkeypatch, capsys):
+    """Live handling and `fold_log` (as `replay --check` runs it) give the same clocks, the
+    return visit of the receiving province's supervision line included."""
+
+    def at(hours: float) -> datetime:
+        return AT + timedelta(hours=hours)
+
+    major = RECEIVED.model_copy(update={"severity": "major"})
+    resolved = c.Resolved(unit="YN-KM-01", at=at(2), posted_by="x", reply="r")
+    reopened = c.Reopened(unit="YN-SUP", at=at(3), posted_by="x")
+    again = c.Resolved(unit="YN-KM-01", at=at(4), posted_by="x", reply="r")
+    times = [AT, AT, at(2), at(3), at(4)]
+    envelopes = [
+        Envelope(f"e{n}", "/t", data.type_name(), "C-1", time, data.model_dump(mode="json"))
+        for n, (data, time) in enumerate(
+            zip([major, ASSIGNED, resolved, reopened, again], times, strict=True)
+        )
+    ]
+
+    async def read_log(bootstrap, topic, on_total=None):
+        for item in envelopes:
+            key, value, headers = to_kafka(item)
+            yield SimpleNamespace(key=key, value=value, headers=headers, partition=4)
+
+    monkeypatch.setattr(recompute, "read_log", read_log)
+    db = FakeDatabase()
+    live = ClockProjector(ORG, policy(), asyncio.Event(), fake_stores(db))
+    registry = live.registry()
+    for item in envelopes:
+        event = parse(item)
+        await registry[type(event)](NO_SESSION, item, event)
+    assert db.clocks[("C-1", "return_visit")]["owner_unit"] == "YN-SUP"
+    assert db.clocks[("C-1", "return_visit")]["run"] == 2
+
+    rebuilt = await recompute.fold_log("unused", policy(), CALENDARS, at(4), org=ORG)
+    assert await replay._compare(fake_stores(db), rebuilt, CALENDARS) == 0
+    assert "0 differ" in capsys.readouterr().out
+    # Without the organisation nobody owes a visit: the rebuild would disagree.
+    blind = await recompute.fold_log("unused", policy(), CALENDARS, at(4))
+    assert await replay._compare(fake_stores(db), blind, CALENDARS) == 1

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from complaints_shared.workflow.lifecycle import from_json, to_json
 from complaints_shared.workflow.visibility import Involvement
 
+from ..domain.live import AFTER_RESOLUTION
 from ..domain.model import FINAL_STATUSES, ClockRun, Complaint, Sample
 from ..domain.scope import Reach
 from ..domain.timeline import Entry
@@ -72,8 +73,9 @@ class ProjectionReader(Protocol):
     async def in_scope(
         self, reach: Reach | None, received_from: datetime, received_to: datetime
     ) -> list[Complaint]:
-        """Complaints within `reach` (`scope.reach`; None for all) that are not final or
-        were received in [received_from, received_to)."""
+        """Complaints within `reach` (`scope.reach`; None for all) that are not final, were
+        received in [received_from, received_to), or have a clock that runs after resolution
+        (`live.AFTER_RESOLUTION`: a return visit due) running or paused."""
         ...
 
     async def one(self, complaint_id: str) -> Complaint | None: ...
@@ -111,6 +113,7 @@ _COLUMNS = [
     if c.name not in ("complaint_id", "updated_at", "state", *_FROM_STATE)
 ]
 _RUN_COLUMNS = [c.name for c in clock_runs.columns if c.name != "complaint_id"]
+ACTIVE_STATES = ("running", "paused")  # `ClockRun.active`
 
 
 def sql_reading(sessions: async_sessionmaker[AsyncSession]) -> Reading:
@@ -193,9 +196,14 @@ class SqlProjection:
         self, reach: Reach | None, received_from: datetime, received_to: datetime
     ) -> list[Complaint]:
         c = complaints.c
+        runs = clock_runs.c
+        due_after_resolution = select(runs.complaint_id).where(
+            runs.clock.in_(sorted(AFTER_RESOLUTION)), runs.state.in_(ACTIVE_STATES)
+        )
         wanted = or_(
             c.status.not_in(FINAL_STATUSES),
             and_(c.received_at >= received_from, c.received_at < received_to),
+            c.complaint_id.in_(due_after_resolution),
         )
         query = select(complaints).where(wanted, _within(reach))
         rows = (await self.session.execute(query)).all()

@@ -1,6 +1,7 @@
 """The dashboard's tables: its own projection of the log, plus the standard messaging tables.
 
-- `complaints`: one row per complaint (customer data masked). `state` is the shared lifecycle
+- `complaints`: one row per complaint (customer data masked; whether it is a key customer and
+  how many complaints it made before; the latest return visit). `state` is the shared lifecycle
   state (`lifecycle.to_json`); status, owner, units involved and restriction are copies of it
   kept as columns for the queries' filters and indexes. `updated_at` is processing time and
   only tells live pages that something changed (a trigger NOTIFYs `dashboard`).
@@ -45,6 +46,8 @@ complaints = Table(
     Column("received_at", DateTime(timezone=True)),
     Column("customer_name", Text),  # masked
     Column("customer_phone", Text),  # masked
+    Column("prior_complaints", Integer, nullable=False, server_default=text("0")),
+    Column("key_customer", Boolean, nullable=False, server_default=text("false")),
     Column("status", Text, nullable=False),  # from `state`
     Column("owner_unit", Text),  # from `state`
     Column("handling_level", Text),  # from `state`
@@ -54,7 +57,10 @@ complaints = Table(
     Column("restricted", Boolean, nullable=False),  # from `state`
     Column("units_involved", ARRAY(Text), nullable=False),  # from `state`
     Column("classification", Text),
-    Column("satisfaction", Integer),
+    Column("satisfaction", Integer),  # of the latest return visit that reached the customer
+    Column("return_visits", Integer, nullable=False, server_default=text("0")),
+    Column("visit_reached", Boolean),  # the latest return visit's
+    Column("visited_at", DateTime(timezone=True)),  # the latest return visit's
     Column("resolved_at", DateTime(timezone=True)),
     Column("last_event_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -81,6 +87,12 @@ clock_runs = Table(
     Column("breached", Boolean, nullable=False),
     Column("stopped_at", DateTime(timezone=True)),
     Column("late", Boolean, nullable=False),
+    # Complaints with a return visit due are read whatever their status (`in_scope`).
+    Index(
+        "clock_runs_active_after_resolution",
+        "complaint_id",
+        postgresql_where=text("clock = 'return_visit' AND state IN ('running', 'paused')"),
+    ),
 )
 
 samples = Table(

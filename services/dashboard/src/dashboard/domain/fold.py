@@ -2,8 +2,9 @@
 
 Every event first goes through the shared lifecycle fold (`complaints_shared.workflow`,
 docs/workflow.md), which alone decides the status, the owner, the units involved and whether
-the case is restricted; this module adds the dashboard's own figures: the customer (masked),
-clock runs, and the measured durations.
+the case is restricted; this module adds the dashboard's own figures: the customer (masked,
+with whether it is a key customer and how many complaints it made before), clock runs, the
+measured durations and the return visits.
 
 Event time drives everything (docs/architecture.md#event-time-drives-the-business): `at` is
 the envelope's time (when it happened in the business).
@@ -49,6 +50,8 @@ def _received(view: Complaint, event: c.ComplaintReceived) -> None:
     view.received_at = event.received_at
     view.customer_name = mask_name(event.customer.name)
     view.customer_phone = mask_phone(event.customer.phone)
+    view.prior_complaints = event.prior_complaints
+    view.key_customer = event.customer.key_customer
 
 
 def _new_owner(view: Complaint, at: datetime) -> None:
@@ -76,6 +79,15 @@ def _unit_action(view: Complaint, event: c.UnitAction) -> None:
     elif isinstance(event, c.Classified):
         view.classification = event.classification
     elif isinstance(event, c.ReturnVisitRecorded):
+        _return_visit(view, event)
+
+
+def _return_visit(view: Complaint, event: c.ReturnVisitRecorded) -> None:
+    """The latest visit (in log order) says whether the customer was reached; the score is
+    that of the latest visit that reached the customer (an unreached one has none to give)."""
+    view.return_visits += 1
+    view.visit_reached, view.visited_at = event.reached, event.at
+    if event.reached:
         view.satisfaction = event.satisfaction
 
 

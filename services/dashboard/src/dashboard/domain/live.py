@@ -11,6 +11,10 @@ from datetime import datetime, timedelta
 from .model import ClockRun, Complaint
 
 STATES = ("open", "due_soon", "breached")
+# Clocks that run once the complaint is resolved (a return visit falls due after the reply):
+# the at-risk list shows them on a resolved complaint too, and the store loads every complaint
+# with one of them running (`ProjectionReader.in_scope`).
+AFTER_RESOLUTION = frozenset({"return_visit"})
 
 
 def run_breached(run: ClockRun, now: datetime) -> bool:
@@ -66,13 +70,16 @@ def totals(complaints: Iterable[Complaint], now: datetime, soon: timedelta) -> d
 def at_risk(
     complaints: Iterable[Complaint], now: datetime, limit: int
 ) -> list[tuple[Complaint, ClockRun, str]]:
-    """Active clocks of open complaints, soonest due first: (complaint, run, state) where state
-    is `breached`, `running` or `paused` (a paused clock shows the due time it would have)."""
+    """Active clocks of open complaints, and due return visits of resolved ones, soonest due
+    first: (complaint, run, state) where state is `breached`, `running` or `paused` (a paused
+    clock shows the due time it would have)."""
     rows = []
     for complaint in complaints:
-        if not complaint.open:
+        if not complaint.registered:
             continue
         for run in complaint.runs:
+            if not complaint.open and run.clock not in AFTER_RESOLUTION:
+                continue
             if run.active and run.due_at is not None:
                 state = "breached" if run_breached(run, now) else run.state
                 rows.append((complaint, run, state))

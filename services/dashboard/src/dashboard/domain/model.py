@@ -63,14 +63,24 @@ class Complaint:
     received_at: datetime | None = None
     customer_name: str | None = None  # masked
     customer_phone: str | None = None  # masked
+    prior_complaints: int = 0  # the customer's complaints in the 12 months before this one
+    key_customer: bool = False
     owner_accepted: bool = False
     early_acceptance: tuple[str, datetime] | None = None  # signed for before the assignment
     classification: str | None = None
-    satisfaction: int | None = None
+    satisfaction: int | None = None  # of the latest return visit that reached the customer
+    return_visits: int = 0  # return visits recorded
+    visit_reached: bool | None = None  # whether the latest return visit reached the customer
+    visited_at: datetime | None = None  # when the latest return visit was made
     resolved_at: datetime | None = None
     last_event_at: datetime | None = None
     runs: list[ClockRun] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def repeat_complainant(self) -> bool:
+        """The same customer complained in the 12 months before this complaint."""
+        return self.prior_complaints >= 1
 
     @property
     def status(self) -> str:

@@ -2,20 +2,34 @@
 
 One rule for every period figure, so they add up: the period selects complaints by the local
 day (in the receiving unit's time zone) they were received on; their clocks, durations,
-classifications and return visits are then counted whenever those happened.
+classifications and return visits are then counted whenever those happened. Figures about the
+customer (satisfaction, return visits, repeat complainants) are grouped by the receiving unit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from .model import Complaint
+from .live import run_breached
+from .model import ClockRun, Complaint
 from .stats import OnTime, days, durations, local_day
 
-CLOCK_ORDER = ("transfer", "start", "resolve", "inquiry_reply", "committed", "customer")
+CLOCK_ORDER = (
+    "transfer",
+    "start",
+    "resolve",
+    "inquiry_reply",
+    "committed",
+    "customer",
+    "return_visit",
+)
 MEASURES = ("start", "resolve")
+VISIT_CLOCK = "return_visit"
+SCORES = tuple(range(1, 6))
+# A due return visit is made on time or late, or not made yet: overdue or still in time.
+VISIT_VERDICTS = ("on_time", "late", "overdue", "pending")
 
 
 def cohort(
@@ -76,12 +90,90 @@ def classification(complaints: Iterable[Complaint]) -> dict[str, int]:
 
 
 def satisfaction(complaints: Iterable[Complaint]) -> dict[str, Any]:
+    """Scores of return visits that reached the customer (the latest such one per complaint):
+    how many, their average and how many of each score 1-5."""
     scores = [c.satisfaction for c in complaints if c.satisfaction is not None]
     return {
         "count": len(scores),
         "average": sum(scores) / len(scores) if scores else None,
-        "distribution": {str(n): scores.count(n) for n in range(1, 6)},
+        "distribution": {str(n): scores.count(n) for n in SCORES},
     }
+
+
+def satisfaction_by(
+    complaints: Iterable[Complaint], group: Callable[[str], str]
+) -> dict[str, dict[str, Any]]:
+    """`satisfaction` per group of the receiving unit, for groups with a score."""
+    by_group: dict[str, list[Complaint]] = {}
+    for complaint in complaints:
+        if complaint.satisfaction is not None:
+            by_group.setdefault(group(complaint.receiving_unit or ""), []).append(complaint)
+    return {key: satisfaction(found) for key, found in by_group.items()}
+
+
+def visit_verdict(run: ClockRun, now: datetime) -> str | None:
+    """What became of one due return visit (a `return_visit` clock run) at `now`: `on_time`,
+    `late` (made after its due time), `overdue` (not made and past due), `pending` (not made,
+    still in time), or None when the visit was no longer due (its clock cancelled)."""
+    if run.state == "met":
+        return "late" if run.late or run.breached else "on_time"
+    if run.active:
+        return "overdue" if run_breached(run, now) else "pending"
+    return None
+
+
+def visit_timeliness(verdicts: Iterable[str | None]) -> dict[str, Any]:
+    """Visits due, made, on time, late, overdue and still in time; the on-time rate is the
+    visits made on time over those made or overdue (None when there are none)."""
+    counts = dict.fromkeys(VISIT_VERDICTS, 0)
+    for verdict in verdicts:
+        if verdict is not None:
+            counts[verdict] += 1
+    decided = counts["on_time"] + counts["late"] + counts["overdue"]
+    return {
+        "due": sum(counts.values()),
+        "made": counts["on_time"] + counts["late"],
+        **counts,
+        "on_time_rate": counts["on_time"] / decided if decided else None,
+    }
+
+
+def visits_by(
+    complaints: Iterable[Complaint], group: Callable[[str], str], now: datetime
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """(`visit_timeliness` per group of the receiving unit, the same over every group) from
+    every run of the `return_visit` clock."""
+    verdicts: dict[str, list[str | None]] = {}
+    for complaint in complaints:
+        for run in complaint.runs:
+            if run.clock == VISIT_CLOCK:
+                key = group(complaint.receiving_unit or "")
+                verdicts.setdefault(key, []).append(visit_verdict(run, now))
+    rows = {key: visit_timeliness(found) for key, found in verdicts.items()}
+    return rows, visit_timeliness(v for found in verdicts.values() for v in found)
+
+
+def repeat_counts(complaints: Iterable[Complaint]) -> dict[str, Any]:
+    """Complaints received, those from repeat complainants (and their share), and those from
+    key customers."""
+    found = list(complaints)
+    repeat = sum(c.repeat_complainant for c in found)
+    return {
+        "received": len(found),
+        "repeat": repeat,
+        "repeat_share": repeat / len(found) if found else None,
+        "key_customer": sum(c.key_customer for c in found),
+    }
+
+
+def repeat_by(
+    complaints: Iterable[Complaint], group: Callable[[str], str]
+) -> dict[str, dict[str, Any]]:
+    """`repeat_counts` per group of the receiving unit."""
+    by_group: dict[str, list[Complaint]] = {}
+    for complaint in complaints:
+        by_group.setdefault(group(complaint.receiving_unit or ""), []).append(complaint)
+    return {key: repeat_counts(found) for key, found in by_group.items()}
 
 
 def received_series(

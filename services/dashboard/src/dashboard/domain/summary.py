@@ -30,6 +30,7 @@ class FigureQuery:
     now: datetime
     soon: timedelta = timedelta(hours=1)
     at_risk_limit: int = 50
+    repeat_limit: int = 200
 
 
 Row = dict[str, Any]
@@ -55,13 +56,15 @@ def summarise(org: Organisation, complaints: list[Complaint], q: FigureQuery) ->
         "live": _live(rows, open_, group, q),
         "at_risk": [
             _at_risk_row(org, complaint, run, state, q.now)
-            for complaint, run, state in live.at_risk(open_, q.now, q.at_risk_limit)
+            for complaint, run, state in live.at_risk(complaints, q.now, q.at_risk_limit)
         ],
         "received": _received(rows, received, group, zone, q),
         "on_time": _on_time(rows, received, group),
         "durations": _durations(rows, received, group),
         "classification": period.classification(received),
-        "satisfaction": period.satisfaction(received),
+        "satisfaction": _satisfaction(rows, received, group),
+        "return_visits": _return_visits(rows, received, group, q.now),
+        "repeat_complainants": _repeat_complainants(rows, received, group, q),
     }
 
 
@@ -139,6 +142,56 @@ def _durations(rows: _Rows, received: list[Complaint], group: Group) -> Row:
         table, total = period.durations_of(period.seconds_by(received, measure, group))
         durations[measure] = {"rows": rows.units(table), "total": total}
     return durations
+
+
+def _satisfaction(rows: _Rows, received: list[Complaint], group: Group) -> Row:
+    return {
+        **period.satisfaction(received),
+        "rows": rows.units(period.satisfaction_by(received, group)),
+    }
+
+
+def _return_visits(rows: _Rows, received: list[Complaint], group: Group, now: datetime) -> Row:
+    table, total = period.visits_by(received, group, now)
+    return {"total": total, "rows": rows.units(table)}
+
+
+# Units whose scope lists repeat complainants' complaints one by one.
+LISTS_REPEATS = frozenset({"hq", "province"})
+
+
+def _repeat_complainants(
+    rows: _Rows, received: list[Complaint], group: Group, q: FigureQuery
+) -> Row:
+    """Counts per group; for a province (or HQ) also the complaints themselves, the most
+    prior complaints first, the customer masked (`complaints` is None below a province)."""
+    org = rows.org
+    repeats = sorted(
+        (c for c in received if c.repeat_complainant),
+        key=lambda c: (-c.prior_complaints, c.received_at, c.complaint_id),
+    )
+    listed = org.unit(rows.groups_under).kind in LISTS_REPEATS
+    return {
+        "total": period.repeat_counts(received),
+        "rows": rows.units(period.repeat_by(received, group)),
+        "count": len(repeats),
+        "complaints": [_repeat_row(org, c) for c in repeats[: q.repeat_limit]] if listed else None,
+    }
+
+
+def _repeat_row(org: Organisation, complaint: Complaint) -> Row:
+    assert complaint.received_at is not None  # in the cohort: registered
+    unit = complaint.receiving_unit
+    return {
+        "complaint_id": complaint.complaint_id,
+        "receiving_unit": unit,
+        "receiving_label": label(org, unit or ""),
+        "received_at": local_to(org, unit, complaint.received_at).isoformat(),
+        "customer_name": complaint.customer_name,  # masked
+        "customer_phone": complaint.customer_phone,  # masked
+        "key_customer": complaint.key_customer,
+        "prior_complaints": complaint.prior_complaints,
+    }
 
 
 def _unit(org: Organisation, root: str, unit: str) -> Row:

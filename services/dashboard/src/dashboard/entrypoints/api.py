@@ -33,6 +33,13 @@ LIST_COLUMNS = (
     "next_due_at",
     "classification",
     "satisfaction",
+    "return_visits",
+    "visit_reached",
+    "visited_at",
+    "visit_timeliness",
+    "prior_complaints",
+    "repeat_complainant",
+    "key_customer",
     "start_seconds",
     "resolve_seconds",
 )
@@ -42,7 +49,8 @@ LIST_COLUMNS = (
 async def summary(q: Figures, queries: Queries, format: Format = "json"):
     """Every figure of the page: live counts by unit, line and channel, the at-risk list, and
     for complaints received in the period: counts per day, on-time rates, durations,
-    classification and satisfaction."""
+    classification, satisfaction (overall and per unit), return-visit timeliness and repeat
+    complainants (per unit; for a province or HQ also their complaints, customer masked)."""
     figures = await queries.summary(q)
     if format == "csv":
         return csv_response(summary_rows(figures), SUMMARY_COLUMNS, "dashboard-summary.csv")

@@ -10,6 +10,16 @@ from typing import Any
 from fastapi.responses import Response
 
 SUMMARY_COLUMNS = ("section", "dimension", "key", "label", "metric", "value")
+VISIT_METRICS = ("due", "made", "on_time", "late", "overdue", "pending", "on_time_rate")
+REPEAT_METRICS = ("received", "repeat", "repeat_share", "key_customer")
+REPEAT_LIST_METRICS = (
+    "receiving_unit",
+    "received_at",
+    "customer_name",
+    "customer_phone",
+    "key_customer",
+    "prior_complaints",
+)
 Row = dict[str, Any]
 
 
@@ -84,3 +94,30 @@ def _summary_rows(s: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield row("satisfaction", "total", "", "", "average", sat["average"])
     for score, n in sat["distribution"].items():
         yield row("satisfaction", "score", score, "", "count", n)
+    for r in sat["rows"]:
+        yield row("satisfaction", "unit", r["key"], r["label"], "count", r["count"])
+        yield row("satisfaction", "unit", r["key"], r["label"], "average", r["average"])
+        for score, n in r["distribution"].items():
+            yield row("satisfaction", "unit", r["key"], r["label"], f"score_{score}", n)
+    visits = s["return_visits"]
+    for metric, value in visits["total"].items():
+        yield row("return_visits", "total", "", "", metric, value)
+    for r in visits["rows"]:
+        for metric in VISIT_METRICS:
+            yield row("return_visits", "unit", r["key"], r["label"], metric, r[metric])
+    repeats = s["repeat_complainants"]
+    for metric, value in repeats["total"].items():
+        yield row("repeat_complainants", "total", "", "", metric, value)
+    for r in repeats["rows"]:
+        for metric in REPEAT_METRICS:
+            yield row("repeat_complainants", "unit", r["key"], r["label"], metric, r[metric])
+    for r in repeats["complaints"] or ():  # the customer as the JSON has it: masked
+        for metric in REPEAT_LIST_METRICS:
+            yield row(
+                "repeat_complaint",
+                "complaint",
+                r["complaint_id"],
+                r["receiving_label"],
+                metric,
+                r[metric],
+            )

@@ -87,6 +87,8 @@ class DashboardQueries:
         local = local_to(self.org, c.receiving_unit, c.received_at)
         seconds = {s.measure: s.seconds for s in c.samples}
         due = local_to(self.org, c.receiving_unit, upcoming.at) if upcoming else None
+        visit = c.latest_run(period.VISIT_CLOCK)
+        visited = local_to(self.org, c.receiving_unit, c.visited_at) if c.visited_at else None
         return {
             "complaint_id": c.complaint_id,
             "received_at": local.isoformat(),
@@ -106,6 +108,13 @@ class DashboardQueries:
             "next_due_at": due.isoformat() if due else None,
             "classification": c.classification,
             "satisfaction": c.satisfaction,
+            "return_visits": c.return_visits,
+            "visit_reached": c.visit_reached,
+            "visited_at": visited.isoformat() if visited else None,
+            "visit_timeliness": period.visit_verdict(visit, q.now) if visit else None,
+            "prior_complaints": c.prior_complaints,
+            "repeat_complainant": c.repeat_complainant,
+            "key_customer": c.key_customer,
             "start_seconds": seconds.get("start"),
             "resolve_seconds": seconds.get("resolve"),
         }

@@ -28,6 +28,14 @@
     el("span", { class: "fig", "data-metric": metric, "data-value": value ?? "", ...attrs },
       text ?? (value ?? "–"));
 
+  // The figures added with return visits and repeat complainants carry `data-figure` rather
+  // than `data-metric`: the browser suite compares every `data-metric` with its own oracle.
+  const stat = (metric, value, text) =>
+    el("span", { class: "fig", "data-figure": metric, "data-value": value ?? "" }, text ?? (value ?? "–"));
+  const percent = (rate) => (rate === null || rate === undefined ? "–" : `${(100 * rate).toFixed(0)}%`);
+  const decimal = (value) => (value === null || value === undefined ? "–" : value.toFixed(2));
+  const noRows = (span) => el("tr", {}, el("td", { colspan: span }, W.none));
+
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "–";
     const sign = seconds < 0 ? "-" : "", s = Math.abs(Math.round(seconds));
@@ -107,6 +115,60 @@
         sat.average === null ? "–" : sat.average.toFixed(2)))),
       ...Object.entries(sat.distribution).map(([score, n]) => el("tr", {}, el("th", {}, "★".repeat(+score)),
         el("td", {}, fig(`satisfaction.score.${score}`, n)))));
+    renderSatisfactionByUnit(s.satisfaction);
+    renderReturnVisits(s.return_visits);
+    renderRepeats(s.repeat_complainants);
+  }
+
+  function renderSatisfactionByUnit(sat) {
+    const scores = ["1", "2", "3", "4", "5"];
+    $("satisfaction-unit").replaceChildren(
+      el("tr", {}, el("th", {}, W.unit), el("th", {}, W.visits), el("th", {}, W.average),
+        ...scores.map((n) => el("th", {}, "★".repeat(+n)))),
+      ...(sat.rows.length ? sat.rows.map((r) => el("tr", { "data-unit": r.key }, el("td", {}, unitLabel(r)),
+        el("td", {}, stat(`satisfaction.${r.key}.count`, r.count)),
+        el("td", {}, stat(`satisfaction.${r.key}.average`, r.average, decimal(r.average))),
+        ...scores.map((n) => el("td", {}, stat(`satisfaction.${r.key}.score.${n}`, r.distribution[n])))))
+        : [noRows(8)]));
+  }
+
+  function renderReturnVisits(v) {
+    const counts = ["due", "made", "on_time", "late", "overdue", "pending"];
+    const heads = [W.visits_due, W.visits_made, W["visit.on_time"], W["visit.late"], W["visit.overdue"],
+      W["visit.pending"], W.on_time_rate];
+    const cells = (key, r) => [...counts.map((k) => el("td", {}, stat(`return_visits.${key}.${k}`, r[k]))),
+      el("td", {}, stat(`return_visits.${key}.on_time_rate`, r.on_time_rate, percent(r.on_time_rate)))];
+    $("return-visits").replaceChildren(
+      el("tr", {}, el("th", {}, W.unit), ...heads.map((h) => el("th", {}, h))),
+      ...v.rows.map((r) => el("tr", { "data-unit": r.key }, el("td", {}, unitLabel(r)), ...cells(r.key, r))),
+      el("tr", { class: "total" }, el("th", {}, W.total), ...cells("total", v.total)));
+  }
+
+  function renderRepeats(t) {
+    const cells = (key, r) => [
+      el("td", {}, stat(`repeat.${key}.received`, r.received)),
+      el("td", {}, stat(`repeat.${key}.repeat`, r.repeat)),
+      el("td", {}, stat(`repeat.${key}.repeat_share`, r.repeat_share, percent(r.repeat_share))),
+      el("td", {}, stat(`repeat.${key}.key_customer`, r.key_customer))];
+    $("repeat-unit").replaceChildren(
+      el("tr", {}, ...[W.unit, W.count, W.repeat, W.repeat_share, W.key_customer].map((h) => el("th", {}, h))),
+      ...t.rows.map((r) => el("tr", { "data-unit": r.key }, el("td", {}, unitLabel(r)), ...cells(r.key, r))),
+      el("tr", { class: "total" }, el("th", {}, W.total), ...cells("total", t.total)));
+    const listed = t.complaints;
+    $("repeat-list-box").hidden = listed === null;
+    if (listed === null) { $("repeat-list").replaceChildren(); return; }
+    $("repeat-count").replaceChildren(stat("repeat.count", t.count, `(${listed.length}/${t.count})`));
+    $("repeat-list").replaceChildren(
+      el("tr", {}, ...[W.complaint, W.receiving_unit, W.received_at, W.customer_name, W.customer_phone,
+        W.prior_complaints].map((h) => el("th", {}, h))),
+      ...(listed.length ? listed.map((c) => el("tr", { class: "repeat", "data-complaint": c.complaint_id,
+        onclick: () => openTimeline(c.complaint_id) },
+        el("td", {}, el("a", { href: "#" }, c.complaint_id.slice(0, 8))), el("td", {}, c.receiving_label),
+        el("td", {}, when(c.received_at)),
+        el("td", {}, c.customer_name || "–", c.key_customer ? ` (${W.key_customer_one})` : ""),
+        el("td", {}, c.customer_phone || "–"),
+        el("td", {}, stat(`repeat.${c.complaint_id}.prior_complaints`, c.prior_complaints))))
+        : [noRows(6)]));
   }
 
   function renderOnTime(t) {

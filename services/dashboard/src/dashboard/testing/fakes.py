@@ -22,6 +22,7 @@ from complaints_shared.contracts.base import Event
 
 from ..adapters.repository import Change, ProjectionReader
 from ..domain.fold import apply
+from ..domain.live import AFTER_RESOLUTION
 from ..domain.model import FINAL_STATUSES, Complaint
 from ..domain.scope import Reach
 from ..domain.timeline import Entry, public_data
@@ -105,10 +106,14 @@ class FakeProjection:
         def recent(c: Complaint) -> bool:
             return c.received_at is not None and received_from <= c.received_at < received_to
 
+        def due_after_resolution(c: Complaint) -> bool:
+            return any(r.active for r in c.runs if r.clock in AFTER_RESOLUTION)
+
         return [
             _sorted(deepcopy(c))
             for c in self.complaints.values()
-            if _within(reach, c) and (c.status not in FINAL_STATUSES or recent(c))
+            if _within(reach, c)
+            and (c.status not in FINAL_STATUSES or recent(c) or due_after_resolution(c))
         ]
 
     async def one(self, complaint_id: str) -> Complaint | None:

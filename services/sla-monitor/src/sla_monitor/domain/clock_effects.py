@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-ClockName = Literal["transfer", "start", "resolve", "inquiry_reply", "committed", "customer"]
+ClockName = Literal[
+    "transfer", "start", "resolve", "inquiry_reply", "committed", "customer", "return_visit"
+]
 # The order in which clocks are listed, stopped, started and fired when instants tie.
 CLOCK_ORDER: tuple[ClockName, ...] = (
     "transfer",
@@ -24,6 +26,7 @@ CLOCK_ORDER: tuple[ClockName, ...] = (
     "inquiry_reply",
     "committed",
     "customer",
+    "return_visit",
 )
 ROUND_THE_CLOCK = "24x7"
 
@@ -78,6 +81,11 @@ class ClockStop:
     outcome: Literal["met", "cancelled"]
     at: datetime
     late: bool = False  # met after the clock breached
+    # The due time the clock had (for a paused clock: had it resumed at the stop), and the
+    # working time on the clock's own calendar from the stop to it: positive when stopped
+    # early, negative when late (real seconds on a 24x7 clock).
+    due_at: datetime | None = None
+    margin_seconds: int | None = None
 
     @property
     def time(self) -> datetime:

@@ -15,10 +15,23 @@ from typing import ClassVar, Literal
 
 @dataclass(frozen=True)
 class Arrival:
+    """A complaint received, with what decides whether it gets a return visit once resolved.
+
+    `visit_owner` is the unit that owes the return visit (the supervision line of the
+    receiving province, HQ's quality-service group for a complaint received at HQ); the
+    service layer resolves it from the organisation (`return_visits.return_visit_owner`).
+    Without one, no return-visit clock starts. `complaint_id` decides the sample.
+    """
+
     NAME: ClassVar[str] = "complaint.received"
     kind: Literal["complaint", "inquiry"]
     receiving_unit: str
     received_at: datetime
+    complaint_id: str = ""
+    major: bool = False
+    key_customer: bool = False
+    prior_complaints: int = 0
+    visit_owner: str | None = None
 
     @property
     def time(self) -> datetime:
@@ -104,6 +117,11 @@ class Reopening(_Moment):
 
 
 @dataclass(frozen=True)
+class ReturnVisit(_Moment):
+    NAME: ClassVar[str] = "complaint.return_visit_recorded"
+
+
+@dataclass(frozen=True)
 class Closing(_Moment):
     NAME: ClassVar[str] = "complaint.closed"
 
@@ -125,6 +143,7 @@ ClockInput = (
     | CustomerReply
     | Resolution
     | Reopening
+    | ReturnVisit
     | Closing
     | TimerTick
 )

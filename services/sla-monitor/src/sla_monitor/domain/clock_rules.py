@@ -22,14 +22,18 @@ from .clock_inputs import (
     DeadlinePromise,
     Reopening,
     Resolution,
+    ReturnVisit,
     Transfer,
 )
 from .clock_state import Calendars, ComplaintClocks, calendar_of
 from .clock_timers import pause_clock, resume_clock, start_clock, stop_clock
 from .policy import ClockPolicy
+from .return_visits import standing_grounds
 
 OWNER_CLOCKS: tuple[ClockName, ...] = ("transfer", "start", "resolve", "committed")
 ALL_CLOCKS = CLOCK_ORDER
+# What a resolution meets: every clock but the return visit, which it may start.
+RESOLVED_CLOCKS: tuple[ClockName, ...] = tuple(c for c in CLOCK_ORDER if c != "return_visit")
 Outcome = tuple[ComplaintClocks, list[ClockEffect]]
 Rule = Callable[[ComplaintClocks, Any, datetime, ClockPolicy, Calendars], Outcome]
 
@@ -72,13 +76,54 @@ def _start_resolve(
     return state, [started]
 
 
+def return_visit_grounds(state: ComplaintClocks) -> tuple[str, ...]:
+    """Why a resolution now would start a return visit (none: it would not)."""
+    return state.visit_grounds + (("reopened",) if state.reopened else ())
+
+
+def _start_return_visit(
+    state: ComplaintClocks, at: datetime, policy: ClockPolicy, calendars: Calendars
+) -> Outcome:
+    """The return visit owed after a resolution, if the complaint gets one: working days on
+    the calendar of its owner (the receiving province's supervision line)."""
+    owner = state.visit_owner
+    running = state.clock("return_visit")
+    if owner is None or not return_visit_grounds(state) or (running is not None and running.active):
+        return state, []
+    state, started = start_clock(
+        state,
+        "return_visit",
+        owner=owner,
+        calendar=owner,
+        budget=policy.return_visit_budget(calendar_of(owner, calendars)),
+        at=at,
+        policy=policy,
+        calendars=calendars,
+    )
+    return state, [started]
+
+
 def received(
     state: ComplaintClocks, event: Arrival, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
     if state.received_at is not None:  # delivered twice
         return state, []
     unit = event.receiving_unit
-    state = replace(state, kind=event.kind, receiving_unit=unit, received_at=at)
+    grounds = standing_grounds(
+        complaint_id=event.complaint_id,
+        major=event.major,
+        key_customer=event.key_customer,
+        prior_complaints=event.prior_complaints,
+        sample_percent=policy.return_visit_sample_percent,
+    )
+    state = replace(
+        state,
+        kind=event.kind,
+        receiving_unit=unit,
+        received_at=at,
+        visit_owner=event.visit_owner,
+        visit_grounds=grounds,
+    )
     effects: list[ClockEffect] = []
     starts: list[tuple[ClockName, str, timedelta]] = []
     if event.kind == "inquiry":
@@ -212,18 +257,28 @@ def deadline_committed(
 def resolved(
     state: ComplaintClocks, event: Resolution, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
-    return _stop(state, ALL_CLOCKS, "met", at, cal)
+    state, met = _stop(state, RESOLVED_CLOCKS, "met", at, cal)
+    state, started = _start_return_visit(state, at, policy, cal)
+    return state, met + started
+
+
+def return_visit_recorded(
+    state: ComplaintClocks, event: ReturnVisit, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    return _stop(state, ("return_visit",), "met", at, cal)
 
 
 def reopened(
     state: ComplaintClocks, event: Reopening, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
-    state = replace(state, closed=False)
+    state = replace(state, closed=False, reopened=True)
+    # Handled again: the visit waits for the next resolution (a reopened complaint gets one).
+    state, effects = _stop(state, ("return_visit",), "cancelled", at, cal)
     if state.owner is None or state.level is None:
-        return state, []
-    state, effects = _stop(state, ("resolve",), "cancelled", at, cal)
+        return state, effects
+    state, cancelled = _stop(state, ("resolve",), "cancelled", at, cal)
     state, started = _start_resolve(state, at, policy, cal)
-    return state, effects + started
+    return state, effects + cancelled + started
 
 
 def closed(
@@ -243,5 +298,6 @@ RULES: dict[type, Rule] = {
     DeadlinePromise: deadline_committed,
     Resolution: resolved,
     Reopening: reopened,
+    ReturnVisit: return_visit_recorded,
     Closing: closed,
 }

@@ -62,7 +62,11 @@ class Clock:
 
 @dataclass(frozen=True)
 class ComplaintClocks:
-    """What the fold remembers about one complaint: its owner and its clocks, one per name."""
+    """What the fold remembers about one complaint: its owner and its clocks, one per name.
+
+    `visit_owner` and `visit_grounds` (from receipt) and `reopened` (once reopened) decide
+    whether a resolution starts a return visit, and whose it is.
+    """
 
     kind: Literal["complaint", "inquiry"] | None = None
     receiving_unit: str | None = None
@@ -71,6 +75,9 @@ class ComplaintClocks:
     level: str | None = None
     assigned_at: datetime | None = None
     closed: bool = False
+    visit_owner: str | None = None
+    visit_grounds: tuple[str, ...] = ()
+    reopened: bool = False
     clocks: Mapping[str, Clock] = field(default_factory=dict)
 
     def clock(self, name: str) -> Clock | None:
@@ -142,7 +149,7 @@ def _load(name: str, value: Any) -> Any:
         return timedelta(seconds=value)
     if name == "pending":
         return tuple(Timer(**{k: _load(k, v) for k, v in item.items()}) for item in value)
-    if name == "fired":
+    if name in ("fired", "visit_grounds"):
         return tuple(value)
     return value
 

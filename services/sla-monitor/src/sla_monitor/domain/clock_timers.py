@@ -32,10 +32,11 @@ from .clock_state import (
     Timer,
     advance,
     calendar_of,
+    projected_due,
     remaining_at,
 )
 from .policy import ClockPolicy
-from .working_time import working_time_between
+from .working_time import Calendar, working_time_between
 
 
 def _seconds(span: timedelta) -> int:
@@ -107,10 +108,18 @@ def resume_clock(
 def stop_clock(
     clock: Clock, outcome: Literal["met", "cancelled"], at: datetime, calendars: Calendars
 ) -> tuple[Clock, ClockStop]:
-    """Met or cancelled at `at`; a breached clock that is met is met late."""
+    """Met or cancelled at `at`; a breached clock that is met is met late.
+
+    The stop carries the due time the clock had (a paused clock: the due time it would have
+    had if resumed at `at`) and the margin to it: the working time on the clock's calendar
+    between `at` and that due time, positive when early, negative when late.
+    """
+    cal = calendar_of(clock, calendars)
     used = clock.used
     if clock.status == "running":
-        used += working_time_between(calendar_of(clock, calendars), clock.since, at)
+        used += working_time_between(cal, clock.since, at)
+    due = projected_due(clock, at, calendars)
+    margin = None if due is None else _signed_working_time(cal, at, due)
     stopped = replace(
         clock,
         status=outcome,
@@ -121,7 +130,16 @@ def stop_clock(
     # Late by event time: a reply dated before the due time is in time even if it reached us
     # after the breach had been announced (a late-registered reply).
     late = outcome == "met" and clock.breached and (clock.due_at is None or at > clock.due_at)
-    return stopped, ClockStop(clock.name, clock.run, clock.owner, outcome, at, late)
+    return stopped, ClockStop(
+        clock.name, clock.run, clock.owner, outcome, at, late, due_at=due, margin_seconds=margin
+    )
+
+
+def _signed_working_time(cal: Calendar, at: datetime, due: datetime) -> int:
+    """Whole seconds of working time from `at` to `due`; negative when `due` is earlier."""
+    if at <= due:
+        return _seconds(working_time_between(cal, at, due))
+    return -_seconds(working_time_between(cal, due, at))
 
 
 def fire_timers(

@@ -19,10 +19,20 @@ gives the same states and effects. The rules (one function each in `clock_rules`
   `customer_responded` resumes them with exactly the working time that was left.
 - `deadline_committed` starts `committed` (24x7) up to the promised instant, cancelling an
   earlier promise; a deadline already past is due at once.
-- `resolved` meets every running or paused clock (`late` if it had breached).
-- `reopened` restarts `resolve` with a fresh budget from the reopen time; `customer` measures
-  receipt to the first reply and is not restarted.
+- `resolved` meets every running or paused clock but `return_visit` (`late` if it had
+  breached), then starts `return_visit` (working days on its owner's calendar) if the
+  complaint gets one: a major case, a key customer, a repeat complainant, a complaint reopened
+  before, or one in the sample of the rest (`return_visits`). Its owner is the supervision
+  line of the province where the complaint was received (HQ's quality-service group for one
+  received at HQ), resolved from the organisation by the service layer.
+- `return_visit_recorded` meets `return_visit`.
+- `reopened` cancels a running `return_visit` (a new one starts at the next resolution) and
+  restarts `resolve` with a fresh budget from the reopen time; `customer` measures receipt to
+  the first reply and is not restarted.
 - `closed` cancels whatever still runs; later inputs other than `reopened` are ignored.
+
+Every stop carries the due time the clock had and the margin to it in working time on the
+clock's own calendar (positive when early, negative when late).
 
 Before applying an event, `decide` fires the warnings and breaches due strictly before the
 event's time (at the instants they mark), so a replay without timer ticks emits what the live
@@ -56,10 +66,11 @@ from .clock_inputs import (
     DeadlinePromise,
     Reopening,
     Resolution,
+    ReturnVisit,
     TimerTick,
     Transfer,
 )
-from .clock_rules import OWNER_CLOCKS, RULES
+from .clock_rules import OWNER_CLOCKS, RULES, return_visit_grounds
 from .clock_state import (
     Calendars,
     Clock,
@@ -98,6 +109,7 @@ __all__ = [
     "DeadlinePromise",
     "Reopening",
     "Resolution",
+    "ReturnVisit",
     "TimerTick",
     "Transfer",
     "decide",
@@ -107,6 +119,7 @@ __all__ = [
     "next_timer",
     "projected_due",
     "remaining_at",
+    "return_visit_grounds",
     "to_json",
 ]
 

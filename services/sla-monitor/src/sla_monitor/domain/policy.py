@@ -2,8 +2,9 @@
 docs/domain.md#budgets-per-handling-level and docs/domain.md#warnings.
 
 Budgets of the round-the-clock clocks (`transfer`, `start`, `inquiry_reply`) are real time;
-`resolve` and `customer` are working days on a unit's calendar, converted to working time
-with `Calendar.day_length()`.
+`resolve`, `customer` and `return_visit` are working days on a unit's calendar, converted to
+working time with `Calendar.day_length()`. `return_visit_sample_percent` is the share of the
+resolved complaints without another ground that get a return visit.
 """
 
 from __future__ import annotations
@@ -40,14 +41,19 @@ class ClockPolicy:
     pausable: frozenset[str] = frozenset({"resolve"})
     warn_fractions: tuple[float, ...] = (0.75,)
     warn_before_due: tuple[timedelta, ...] = (HOUR,)
+    return_visit_days: float = 3
+    return_visit_sample_percent: int = 10
 
     def __post_init__(self) -> None:
         budgets = [self.transfer, self.start, self.inquiry_reply]
         budgets += [span for spans in self.level_overrides.values() for span in spans.values()]
         if any(span < timedelta(0) for span in budgets):
             raise ValueError("clock budgets must not be negative")
-        if any(days < 0 for days in (*self.resolve_days.values(), self.customer_days)):
+        days = (*self.resolve_days.values(), self.customer_days, self.return_visit_days)
+        if any(day < 0 for day in days):
             raise ValueError("working-day budgets must not be negative")
+        if not 0 <= self.return_visit_sample_percent <= 100:
+            raise ValueError("the return-visit sample is a percentage from 0 to 100")
         if any(not 0 < fraction <= 1 for fraction in self.warn_fractions):
             raise ValueError("warning fractions must lie in (0, 1]")
         if any(span <= timedelta(0) for span in self.warn_before_due):
@@ -81,6 +87,10 @@ class ClockPolicy:
     def customer_budget(self, calendar: Calendar) -> timedelta:
         """The working time of the end-to-end `customer` clock on the receiving unit's calendar."""
         return calendar.day_length() * self.customer_days
+
+    def return_visit_budget(self, calendar: Calendar) -> timedelta:
+        """The working time of the `return_visit` clock on its owner's calendar."""
+        return calendar.day_length() * self.return_visit_days
 
     def resolve_due(self, calendar: Calendar, at: datetime, level: str) -> datetime:
         """Resolve and reply within N working days of receiving the assignment."""

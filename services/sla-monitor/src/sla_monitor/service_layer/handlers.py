@@ -18,7 +18,7 @@ from ..domain import clocks as k
 from ..domain.calendars import calendar_for_unit
 from ..domain.working_time import Calendar
 from .lifecycle_fold import with_lifecycle_fold
-from .translate import LISTENS_TO, cause_of, clock_input, effect_envelopes
+from .translate import LISTENS_TO, cause_of, clock_input, effect_envelopes, visit_owners
 
 
 def unit_calendars(org: Organisation) -> k.Calendars:
@@ -45,6 +45,7 @@ class ClockProjector:
     ) -> None:
         self.policy = policy
         self.calendars = unit_calendars(org)
+        self.visit_owners = visit_owners(org)
         self.wake = wake  # tells the breach ticker a deadline may have moved
         self.stores = stores
 
@@ -53,7 +54,7 @@ class ClockProjector:
         return with_lifecycle_fold(own, self.stores.complaint_states)
 
     async def apply(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
-        clock_event = clock_input(envelope, event)
+        clock_event = clock_input(envelope, event, self.visit_owners)
         if clock_event is None:
             return
         complaint_id = envelope.subject

@@ -35,7 +35,7 @@ FOLDED: tuple[type[Event], ...] = tuple(cls for cls in CATALOGUE.values() if fol
 
 def fold(state: ComplaintState, envelope: Envelope, event: Event) -> ComplaintState:
     """The state after one event of the log, at the event's time."""
-    return apply(state, event, envelope.time)
+    return apply(state, event, envelope.time, event_id=envelope.id)
 
 
 def folding(states: StatesOf) -> Handler:

@@ -31,7 +31,7 @@ from ..adapters.projection_store import DueTimes
 from ..adapters.stores import Stores
 from ..domain import clocks as k
 from .lifecycle_fold import fold, folds
-from .translate import clock_input, effect_envelopes, sla_envelope
+from .translate import clock_input, effect_envelopes, sla_envelope, visit_owners
 
 log = get_logger(__name__)
 
@@ -64,10 +64,17 @@ async def fold_log(
     now: datetime,
     progress: Callable[[int], object] | None = None,
     on_total: Callable[[int], None] | None = None,
+    *,
+    org: Organisation | None = None,
 ) -> Rebuilt:
     """Fold every clock-relevant event of the log, then fire the timers due by `now`; fold
-    every lifecycle event into its complaint's state."""
+    every lifecycle event into its complaint's state.
+
+    `org` (the organisation `calendars` come from) names who owes each return visit; pass it
+    whenever the result must agree with the live projection (without it no return-visit
+    clock starts)."""
     rebuilt = Rebuilt()
+    owners = visit_owners(org)
     folded: set[str] = set()
     async for record in read_log(bootstrap, COMPLAINT_EVENTS, on_total=on_total):
         rebuilt.records += 1
@@ -83,7 +90,7 @@ async def fold_log(
             folded.add(envelope.id)
             lifecycle = rebuilt.lifecycles.get(cid, ComplaintState())
             rebuilt.lifecycles[cid] = fold(lifecycle, envelope, event)
-        clock_event = clock_input(envelope, event) if event is not None else None
+        clock_event = clock_input(envelope, event, owners) if event is not None else None
         if isinstance(event, s.SlaWarning | s.SlaBreached):
             # Our own timer events mark where the live ticker fired: fire there too, so an
             # event that arrived after a breach had been announced folds as it did live.
@@ -179,7 +186,7 @@ async def recompute_if_policy_changed(
             policy_changed=stored != current,
             states_missing=not has_states,
         )
-        rebuilt = await fold_log(bootstrap_servers, policy, calendars, datetime.now(UTC))
+        rebuilt = await fold_log(bootstrap_servers, policy, calendars, datetime.now(UTC), org=org)
         moved = await write_projection(stores, rebuilt, calendars, announce=True)
         log.info("clocks recomputed", complaints=len(rebuilt.states), rescheduled=moved)
     async with stores.transaction() as session:

@@ -7,16 +7,19 @@ replay or a redelivery emits nothing new (docs/architecture.md#deterministic-der
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Cause, Envelope, derived_envelope, derived_id
+from complaints_shared.organisation import Organisation
 
 from ..domain import clocks as k
+from ..domain.return_visits import return_visit_owner
 
 SOURCE = "/sla-monitor"
 # The log's event types the clocks listen to.
@@ -30,16 +33,41 @@ LISTENS_TO: tuple[type[Event], ...] = (
     c.CustomerResponded,
     c.Resolved,
     c.Reopened,
+    c.ReturnVisitRecorded,
     c.Closed,
 )
+# The receiving unit -> the unit that owes its complaint's return visit (None: nobody).
+VisitOwners = Callable[[str], str | None]
 
 
-def clock_input(envelope: Envelope, event: Event) -> k.ClockInput | None:
-    """The fold's input for a log event; its time is the event's time."""
+def visit_owners(org: Organisation | None) -> VisitOwners:
+    """Who owes the return visit of a complaint received at a unit of `org`, memoised.
+
+    Without an organisation nobody does, and no return-visit clock starts: only for callers
+    that do not care about return visits (a benchmark); the live handler and every rebuild
+    pass the organisation they take their calendars from.
+    """
+    if org is None:
+        return lambda unit: None
+    return cache(lambda unit: return_visit_owner(org, unit))
+
+
+def clock_input(envelope: Envelope, event: Event, owners: VisitOwners) -> k.ClockInput | None:
+    """The fold's input for a log event; its time is the event's time. A receipt carries what
+    decides its return visit and, from `owners`, who would owe it."""
     at = envelope.time
     match event:
         case c.ComplaintReceived():
-            return k.Arrival(event.kind, event.receiving_unit, event.received_at)
+            return k.Arrival(
+                event.kind,
+                event.receiving_unit,
+                event.received_at,
+                complaint_id=envelope.subject,
+                major=event.severity == "major",
+                key_customer=event.customer.key_customer,
+                prior_complaints=event.prior_complaints,
+                visit_owner=owners(event.receiving_unit),
+            )
         case r.ComplaintAssigned():
             return k.Assignment(event.owner_unit, event.handling_level, at, event.previous_owner)
         case r.ComplaintTransferred():
@@ -56,6 +84,8 @@ def clock_input(envelope: Envelope, event: Event) -> k.ClockInput | None:
             return k.Resolution(event.at)
         case c.Reopened():
             return k.Reopening(event.at)
+        case c.ReturnVisitRecorded():
+            return k.ReturnVisit(event.at)
         case c.Closed():
             return k.Closing(event.at)
     return None
@@ -98,6 +128,8 @@ def effect_event(
                 outcome=effect.outcome,
                 stopped_at=effect.at,
                 late=effect.late,
+                margin_seconds=effect.margin_seconds,
+                due_at=effect.due_at,
             ), "stopped"
         case k.ClockWarning():
             return s.SlaWarning(
