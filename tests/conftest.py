@@ -61,6 +61,7 @@ def system() -> Iterator[System]:
         advertised_broker_port=proxy_port,
         service_ports={spec.name: free_port() for spec in SERVICES},
         jwt_secret=JWT_SECRET,
+        intake_rate_limit=0,  # the suites post in bursts; the limiter has its own tests
         partitions=3,
     )
     proxy = TcpProxy(proxy_port, broker_port)

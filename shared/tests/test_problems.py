@@ -25,6 +25,7 @@ with warnings.catch_warnings():  # starlette asks for httpx2 instead of httpx; b
     from fastapi.testclient import TestClient
 
 SECRET = "a-test-secret-long-enough-for-hs256-keys"
+EXP = {"exp": int(datetime.now(UTC).timestamp()) + 600}
 LIMIT = 200
 
 
@@ -201,10 +202,11 @@ def test_issued_tokens_name_their_unit():
         pytest.param(
             issue_token("YN", "another-secret-of-sufficient-length-xx"), id="wrong-secret"
         ),
-        pytest.param(issue_token("YN", SECRET, valid_for=timedelta(seconds=-5)), id="expired"),
-        pytest.param(jwt.encode({"sub": "YN"}, SECRET, algorithm="HS256"), id="no-unit-claim"),
-        pytest.param(jwt.encode({"unit": ""}, SECRET, algorithm="HS256"), id="empty-unit"),
-        pytest.param(jwt.encode({"unit": 7}, SECRET, algorithm="HS256"), id="unit-not-a-string"),
+        pytest.param(issue_token("YN", SECRET, valid_for=timedelta(minutes=-5)), id="expired"),
+        pytest.param(jwt.encode({"unit": "YN"}, SECRET, algorithm="HS256"), id="no-exp"),
+        pytest.param(jwt.encode({"sub": "YN", **EXP}, SECRET, algorithm="HS256"), id="no-unit"),
+        pytest.param(jwt.encode({"unit": "", **EXP}, SECRET, algorithm="HS256"), id="empty-unit"),
+        pytest.param(jwt.encode({"unit": 7, **EXP}, SECRET, algorithm="HS256"), id="unit-not-str"),
         pytest.param("not.a.jwt", id="garbage"),
     ],
 )
@@ -212,12 +214,14 @@ def test_bad_tokens_are_a_401_problem(token):
     with pytest.raises(Problem) as caught:
         unit_from_token(token, SECRET)
     assert caught.value.status == 401
+    assert caught.value.headers is not None
+    assert caught.value.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
 
 
 def test_an_issued_token_expires_after_its_validity():
     claims = jwt.decode(issue_token("YN", SECRET), SECRET, algorithms=["HS256"])
     expires = datetime.fromtimestamp(claims["exp"], UTC) - datetime.now(UTC)
-    assert timedelta(days=29) < expires <= timedelta(days=30)
+    assert timedelta(minutes=59) < expires <= timedelta(hours=1)
 
 
 def test_the_caller_dependency_reads_the_bearer_token(client):
@@ -235,4 +239,6 @@ def test_the_caller_dependency_reads_the_bearer_token(client):
     ],
 )
 def test_the_caller_dependency_answers_401_problems(client, headers):
-    problem(client.get("/whoami", headers=headers), 401)
+    response = client.get("/whoami", headers=headers)
+    problem(response, 401)
+    assert response.headers["www-authenticate"].startswith("Bearer")

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from .logging import configure_logging
 from .migrations import upgrade
-from .settings import ServiceSettings
+from .settings import ConfigurationError, ServiceSettings
 from .telemetry import configure_tracing
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -51,4 +51,9 @@ def service_main(
         raise SystemExit(commands[args.command][1](settings, args))
     configure_tracing(service)
     port = getattr(args, "port", default_port)
-    uvicorn.run(create_app(settings), host=settings.host, port=port, log_config=None)
+    try:
+        settings.check_authentication()  # before anything is built
+        app = create_app(settings)
+    except ConfigurationError as exc:  # a clear line and a non-zero exit, not a traceback
+        raise SystemExit(f"{service} refuses to start: {exc}") from None
+    uvicorn.run(app, host=settings.host, port=port, log_config=None)

@@ -6,10 +6,12 @@ import argparse
 import os
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from complaints_shared.http.auth import issue_token
 from complaints_shared.organisation import load_organisation
+from complaints_shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 from .stack import ROOT, SERVICES, Stack, StackConfig
 
@@ -23,7 +25,7 @@ def config_from_environment() -> StackConfig:
         pg_port=int(os.environ.get("DEVSTACK_PG_PORT", "5544")),
         broker_port=int(os.environ.get("DEVSTACK_BROKER_PORT", "9092")),
         org_file=Path(os.environ.get("ORG_DIRECTORY", str(ROOT / "deploy/demo/organisation.yaml"))),
-        jwt_secret=os.environ.get("JWT_SECRET", "dev-secret-change-me-at-least-32-bytes"),
+        jwt_secret=os.environ.get("JWT_SECRET", DEV_JWT_SECRET),
         external_kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
         external_databases=external_dbs,
     )
@@ -53,10 +55,20 @@ def print_welcome(stack: Stack) -> None:
         print(f"  {spec.name:<12} {stack.base_url(spec.name)}   (OpenAPI: /docs)")
     print(f"  broker       {stack.bootstrap}")
     print(f"  logs         {stack.logs}")
-    print("\nDemo tokens (Authorization: Bearer <token>), one per unit:")
+    # As long-lived as the services accept, with the audience and issuer they check.
+    settings = ServiceSettings()
+    valid_for = timedelta(seconds=settings.jwt_max_lifetime_seconds)
+    print(f"\nDemo tokens (Authorization: Bearer <token>), one per unit, valid for {valid_for}:")
     org = load_organisation(stack.config.org_file)
     for unit_id in org.units:
-        print(f"  {unit_id:<16} {issue_token(unit_id, stack.config.jwt_secret)}")
+        token = issue_token(
+            unit_id,
+            stack.config.jwt_secret,
+            valid_for=valid_for,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+        )
+        print(f"  {unit_id:<16} {token}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from complaints_shared.messaging.kafka import create_topics
+from complaints_shared.settings import DEV_JWT_SECRET
 
 from .broker import TansuBroker
 from .postgres import EmbeddedPostgres
@@ -54,7 +55,9 @@ class StackConfig:
     advertised_broker_port: int | None = None  # a TCP proxy's port, for outage tests
     service_ports: dict[str, int] = field(default_factory=dict)
     org_file: Path = DEMO_ORG
-    jwt_secret: str = "dev-secret-change-me-at-least-32-bytes"
+    jwt_secret: str = DEV_JWT_SECRET
+    dev_mode: bool = True  # DEV_MODE: the services accept the development secrets
+    intake_rate_limit: int | None = None  # INTAKE_RATE_LIMIT; None: the service's default
     partitions: int = 6
     extra_env: dict[str, str] = field(default_factory=dict)
     external_kafka: str | None = None
@@ -125,6 +128,12 @@ class Stack:
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "ORG_DIRECTORY": str(self.config.org_file),
             "JWT_SECRET": self.config.jwt_secret,
+            "DEV_MODE": "true" if self.config.dev_mode else "false",
+            **(
+                {"INTAKE_RATE_LIMIT": str(self.config.intake_rate_limit)}
+                if self.config.intake_rate_limit is not None
+                else {}
+            ),
             "KAFKA_TOPIC_PARTITIONS": str(self.config.partitions),
             "PUBLIC_BASE_URL": self.base_url("intake"),
             **self.database_urls,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from complaints_shared.http.auth import TokenVerifier
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
@@ -46,7 +47,8 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.org = org
-    app.state.jwt_secret = settings.jwt_secret
+    app.state.auth = TokenVerifier.from_settings(settings)  # refuses the dev secret
+    app.state.jwt_secret = app.state.auth  # the stream's `?token=` is checked alike
     app.state.queries = DashboardQueries(org, reading)
     app.state.feed = feed
     app.include_router(api.router)

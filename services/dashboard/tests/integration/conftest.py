@@ -19,7 +19,7 @@ from complaints_shared.migrations import upgrade
 from devstack.fixtures import running_postgres
 from devstack.postgres import EmbeddedPostgres
 
-_TABLES = "complaints, clock_runs, samples, timeline_entries"
+_TABLES = "complaints, clock_runs, samples, timeline_entries, complaint_snapshots"
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import pytest
@@ -29,13 +29,30 @@ from dashboard.domain.model import Complaint, Sample
 from dashboard.domain.scope import Reach
 from dashboard.testing.fakes import FakeProjection
 
-from ..unit.events import T0, action, assigned, at, breached, fold, received, started, stopped
+from ..unit.events import (
+    T0,
+    action,
+    assigned,
+    at,
+    breached,
+    decided,
+    fold,
+    received,
+    requested,
+    rescheduled,
+    started,
+    stopped,
+)
 
 
 class Backend(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[ProjectionStore]: ...
 
     def reading(self) -> AbstractAsyncContextManager[ProjectionReader]: ...
+
+    def moment(self) -> datetime:
+        """A processing time after every committed transaction, before any later one."""
+        ...
 
 
 @dataclass
@@ -49,6 +66,9 @@ class FakeBackend:
     def reading(self) -> AbstractAsyncContextManager[ProjectionReader]:
         return self.fake.reading()
 
+    def moment(self) -> datetime:
+        return self.fake.clock()
+
 
 @dataclass
 class SqlBackend:
@@ -61,6 +81,9 @@ class SqlBackend:
 
     def reading(self) -> AbstractAsyncContextManager[ProjectionReader]:
         return sql_reading(self.sessions)()
+
+    def moment(self) -> datetime:
+        return datetime.now(UTC)  # the database's clock is this machine's
 
 
 @pytest.fixture(params=["fake", pytest.param("postgres", marks=pytest.mark.integration)])
@@ -84,9 +107,10 @@ def _as_read(complaint: Complaint) -> Complaint:
 
 
 def _handled(cid: str = "C1", unit: str = "YN-KM-01", **received_as: Any) -> Complaint:
-    """A repeat complaint of a key customer, received, assigned, signed for, two clocks (one
-    breached and met late), resolved, classified, its return visit due, then made (the first
-    call did not reach the customer): every column and both child tables have something."""
+    """A repeat complaint of a key customer, received, assigned, signed for, three clocks (one
+    breached and met late, one extended), an extension approved and one cancelled, resolved,
+    classified, its return visit due, then made (the first call did not reach the customer):
+    every column and both child tables have something."""
     customer = c.Customer(name="张三丰", phone="13800138000", key_customer=True)
     received_as = {"prior_complaints": 2, "customer": customer} | received_as
     return fold(
@@ -97,7 +121,13 @@ def _handled(cid: str = "C1", unit: str = "YN-KM-01", **received_as: Any) -> Com
         (action(c.ComplaintAccepted, unit, at(25)), at(25)),
         (breached("start", unit, at(20)), at(20)),
         (stopped("start", unit, at(25), late=True), at(25)),
+        (started("resolve", unit, at(1), at(35)), at(1)),
+        (requested(unit, at(26), at(38)), at(26), f"{cid}-r1"),
+        (decided("YN-SUP", at(27), f"{cid}-r1", "approved"), at(27)),
+        (rescheduled("resolve", unit, at(35), at(38)), at(27)),
+        (requested(unit, at(28), at(39)), at(28), f"{cid}-r2"),  # cancelled by the reply
         (action(c.Resolved, unit, at(40), reply="done"), at(40)),
+        (stopped("resolve", unit, at(40), late=True), at(40)),
         (action(c.Classified, unit, at(41), classification="valid"), at(41)),
         (started("return_visit", "YN-SUP", at(40), at(100)), at(40)),
         (action(c.ReturnVisitRecorded, unit, at(45), satisfaction=1, reached=False), at(45)),
@@ -284,3 +314,85 @@ async def test_latest_changes_come_newest_first_page_by_page(backend: Backend):
     ) == 1  # the restricted one, as restricted
     assert len(yn) == 3  # RECENT, OPEN, OLD: the restricted one needs its unit named
     assert all(not c.involvement.restricted for c in yn)
+
+
+# -- snapshots (`?as_of=`) ---------------------------------------------------------------------
+
+
+async def _snap(backend: Backend, complaint: Complaint, event_id: str) -> datetime:
+    """Save and snapshot `complaint` in one transaction; a moment after it."""
+    async with backend.transaction() as store:
+        await store.save(complaint)
+        await store.add_snapshot(complaint, event_id=event_id)
+    return backend.moment()
+
+
+async def test_a_snapshot_reads_back_whole_as_of_any_later_moment(backend: Backend):
+    before = backend.moment()
+    complaint = _handled()
+    assert complaint.extended and complaint.extension_requests[1].outcome == "cancelled"
+    after = await _snap(backend, complaint, "e1")
+    await _snap(backend, complaint, "e1")  # an event snapshotted once
+    async with backend.reading() as reader:
+        assert await reader.one_at("C1", before) is None
+        assert await reader.one_at("C1", after) == _as_read(complaint)
+        assert await reader.one_at("C2", after) is None
+        assert await reader.one("C1") == _as_read(complaint)  # the row keeps the requests
+        assert len(await reader.in_scope_at(None, T0, T0 + timedelta(days=1), after)) == 1
+
+
+async def test_as_of_takes_each_complaints_latest_snapshot_recorded_by_then(backend: Backend):
+    steps = [(received("YN-KM-01"), T0), (assigned("YN-KM-01"), at(1))]
+    opened = fold(*steps, complaint_id="A")
+    resolved = fold(
+        *steps, (action(c.Resolved, "YN-KM-01", at(5), reply="ok"), at(5)), complaint_id="A"
+    )
+    other = fold((received("YN-KM-02"), T0), (assigned("YN-KM-02"), T0), complaint_id="B")
+    restricted = replace(other, state=replace(other.state, restricted=True))
+    first = await _snap(backend, opened, "a1")
+    second = await _snap(backend, other, "b1")
+    third = await _snap(backend, resolved, "a2")
+    fourth = await _snap(backend, restricted, "b2")
+
+    async def ids(moment: datetime, reach: Reach | None = None, days: int = 1) -> list[str]:
+        start = T0 + timedelta(days=days)  # received_from after T0 for days > 0: only open ones
+        async with backend.reading() as reader:
+            found = await reader.in_scope_at(reach, start, start + timedelta(days=2), moment)
+        return [c.complaint_id for c in found]
+
+    assert await ids(first) == ["A"]
+    assert await ids(second) == ["A", "B"]
+    # A's latest by then is resolved and was received outside the range: not its older snapshot
+    assert await ids(third) == ["B"]
+    assert await ids(third, days=-1) == ["A", "B"]  # received in range: its resolved snapshot
+    async with backend.reading() as reader:
+        found = await reader.in_scope_at(
+            None, T0 - timedelta(days=1), T0 + timedelta(days=1), third
+        )
+        assert {c.complaint_id: c.status for c in found} == {"A": "resolved", "B": "assigned"}
+    province = Reach(frozenset(), frozenset({"YN-KM-01", "YN-KM-02"}))
+    assert await ids(third, province) == ["B"]
+    assert await ids(fourth, province) == []  # restricted by then: not an older snapshot
+    assert await ids(fourth, Reach(frozenset({"YN-KM-02"}), frozenset())) == ["B"]
+
+
+async def test_timeline_entries_as_of_are_those_recorded_by_then(backend: Backend):
+    moments = []
+    for n in range(3):
+        async with backend.transaction() as store:
+            await store.add_entry(
+                complaint_id="C1",
+                event_id=f"e{n}",
+                type=f"complaint.step_{n}",
+                time=at(-n),  # event time runs backwards: record time decides
+                source="/tests",
+                data={"n": n},
+            )
+        moments.append(backend.moment())
+    async with backend.reading() as reader:
+        every = await reader.entries("C1")
+        assert [len(await reader.entries("C1", recorded_by=m)) for m in moments] == [1, 2, 3]
+        assert await reader.entries("C1", recorded_by=moments[0] - timedelta(days=1)) == []
+    recorded = [e.recorded_at for e in every]
+    assert all(r is not None for r in recorded)
+    assert recorded == sorted(recorded)  # type: ignore[type-var]

@@ -61,12 +61,34 @@ def stopped(clock: str, owner: str, when: datetime, outcome="met", late=False) -
     )
 
 
+def requested(unit: str, when: datetime, until: datetime) -> c.ExtensionRequested:
+    return c.ExtensionRequested(unit=unit, at=when, posted_by=unit, until=until, reason="parts")
+
+
+def decided(unit: str, when: datetime, request_id: str, decision: str) -> c.ExtensionDecided:
+    return c.ExtensionDecided(
+        unit=unit, at=when, posted_by=unit, request_id=request_id, decision=decision, reason="ok"
+    )
+
+
+def rescheduled(clock: str, owner: str, previous: datetime, due: datetime) -> s.ClockRescheduled:
+    return s.ClockRescheduled(
+        clock=clock,
+        owner_unit=owner,
+        due_at=due,
+        previous_due_at=previous,
+        reason="deadline extension approved",
+    )
+
+
 def fold(*steps, complaint_id: str = "C1") -> Complaint:
-    """Fold (event, event time) pairs; an event alone takes its own `at`/`received_at`."""
+    """Fold (event, event time) pairs, or (event, event time, event id) triples; an event
+    alone takes its own `at`/`received_at`."""
     complaint = Complaint(complaint_id)
     for step in steps:
-        event, when = step if isinstance(step, tuple) else (step, _time_of(step))
-        complaint = apply(complaint, event, when)
+        if not isinstance(step, tuple):
+            step = (step, _time_of(step))
+        complaint = apply(complaint, *step)
     return complaint
 
 

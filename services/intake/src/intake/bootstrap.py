@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.complaint_events import UNIT_ACTIONS
+from complaints_shared.http.auth import TokenVerifier
 from complaints_shared.http.body_limit import BodyLimitMiddleware
+from complaints_shared.http.rate_limit import RateLimitMiddleware, SlidingWindowLimiter
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
@@ -46,7 +48,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.org = org
-    app.state.jwt_secret = settings.jwt_secret
+    app.state.auth = TokenVerifier.from_settings(settings)  # refuses the dev secret
     app.state.submissions = Submissions(
         sql_transactions(plumbing.sessions, plumbing.outbox),
         org,
@@ -58,4 +60,28 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(router)
     app.include_router(form_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.intake_rate_limit and settings.intake_rate_window_seconds:
+        app.add_middleware(  # outermost: an excess request is refused before its body is read
+            RateLimitMiddleware,
+            limiter=SlidingWindowLimiter(
+                settings.intake_rate_limit, settings.intake_rate_window_seconds
+            ),
+            identify=app.state.auth.caller_of,
+            applies=rate_limited,
+        )
     return app
+
+
+def rate_limited(method: str, path: str) -> bool:
+    """Writes and lists count against the calling unit's rate limit; a read of one complaint
+    (`GET /v1/complaints/{id}` and everything under it, and its customer's contact by any
+    method) never does, so that a unit over its limit can still look a complaint up."""
+    parts = path.strip("/").split("/")
+    if parts[0] != "v1":
+        return False
+    if len(parts) >= 3 and parts[1] == "complaints":
+        if method in ("GET", "HEAD"):
+            return False
+        if len(parts) >= 4 and parts[3] == "customer":
+            return False
+    return True

@@ -21,3 +21,10 @@ class IntakeSettings(ServiceSettings):
         description="HMAC-SHA256 key of the customers' phone hashes (repeat complainants); "
         "changing it forgets every earlier complaint",
     )
+    intake_rate_limit: int = Field(
+        default=600,
+        ge=0,
+        description="requests per window per calling unit (writes, the worklist; never a read "
+        "of a complaint); 0: no limit; counted per instance",
+    )
+    intake_rate_window_seconds: float = Field(default=60.0, ge=0, description="that window")

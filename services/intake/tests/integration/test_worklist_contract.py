@@ -38,6 +38,7 @@ async def complaint(
     received: bool = True,
     clock_state: str = "running",
     satisfaction: int | None = None,
+    deciders: tuple[str, ...] = (),
 ) -> None:
     """A complaint's view as the projection writes it, with one clock when `due` is given."""
     units = list(dict.fromkeys([receiving, *([owner] if owner else []), *involved]))
@@ -56,6 +57,7 @@ async def complaint(
                 "received_at": T0 if received else None,
                 "business_line": "cards",
                 "satisfaction": satisfaction,
+                "extension_deciders": list(deciders),
             },
         )
         if due is not None:
@@ -108,6 +110,21 @@ async def test_filters(stores):
     assert await ids(stores, WorklistFilter(OPEN, due_before=at(121))) == ["c1", "c2"]
     both = WorklistFilter(OPEN, owner_unit="YN-KM", due_before=at(61))
     assert await ids(stores, both) == ["c1"]
+
+
+async def test_awaiting_lists_the_extension_requests_a_unit_may_decide(stores):
+    await complaint(stores, "c1", due=60, owner="YN-KM-01", deciders=("YN-KM", "YN-SUP"))
+    await complaint(stores, "c2", due=30, owner="YN-KM", clock_state="breached")
+    await complaint(stores, "c3", due=90, owner="YN-KM-02", deciders=("YN-SUP",))
+    await complaint(stores, "c4", owner="YN-KM-01", deciders=("YN-KM",), status="in_progress")
+    await complaint(stores, "c5", due=10, owner="YN-KM", clock_state="paused")
+    assert await ids(stores, WorklistFilter(OPEN, awaiting="YN-KM")) == ["c2", "c1", "c4"]
+    assert await ids(stores, WorklistFilter(OPEN, awaiting="YN-SUP")) == ["c1", "c3"]
+    assert await ids(stores, WorklistFilter(OPEN, awaiting="YN-KM-01")) == ["c1"]  # its clock
+    assert await ids(stores, WorklistFilter(("in_progress",), awaiting="YN-KM")) == ["c4"]
+    assert await ids(stores, WorklistFilter(OPEN, awaiting="YN")) == []
+    as_owner = WorklistFilter(OPEN, awaiting="YN-KM", owner_unit="YN-KM-01")
+    assert await ids(stores, as_owner) == ["c1", "c4"]
 
 
 async def test_dissatisfied_customers(stores):

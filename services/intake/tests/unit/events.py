@@ -60,10 +60,14 @@ def action(name: str, unit: str, when: datetime = T0, **data: Any) -> c.UnitActi
 
 
 def envelope(
-    complaint_id: str, event: Event, when: datetime = T0, source: str = "/routing"
+    complaint_id: str,
+    event: Event,
+    when: datetime = T0,
+    source: str = "/routing",
+    event_id: str | None = None,
 ) -> Envelope:
     return Envelope(
-        id=new_id(),
+        id=event_id or new_id(),
         source=source,
         type=event.type_name(),
         subject=complaint_id,

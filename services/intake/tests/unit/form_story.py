@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from complaints_shared.contracts.base import Event
-from complaints_shared.contracts.sla_events import ClockStopped, SlaBreached
+from complaints_shared.contracts.sla_events import ClockRescheduled, ClockStopped, SlaBreached
 from complaints_shared.masking import mask_name, mask_phone
 from intake.service_layer.submissions import SOURCE
 
@@ -29,8 +29,38 @@ def breached(clock: str, owner: str, due: datetime) -> Event:
     return SlaBreached(clock=clock, owner_unit=owner, due_at=due)
 
 
+def rescheduled(clock: str, owner: str, was: datetime, due: datetime) -> Event:
+    return ClockRescheduled(
+        clock=clock, owner_unit=owner, due_at=due, previous_due_at=was, reason="extension"
+    )
+
+
+def event_id_of(event: Event) -> str | None:
+    """A known id for an extension request (a decision names it); None: any id."""
+    if event.NAME == "complaint.extension_requested":
+        return f"request-{event.at:%H%M}"  # type: ignore[attr-defined]
+    return None
+
+
+def decided(minutes: float, unit: str, requested: float, decision: str, why: str) -> Event:
+    request = event_id_of(
+        action("extension_requested", "x", at(requested), until=at(0), reason="-")
+    )
+    return action(
+        "extension_decided",
+        unit,
+        at(minutes),
+        request_id=request,
+        decision=decision,
+        reason=why,
+        handler=PROVINCE,
+    )
+
+
 def story() -> list[tuple[float, Event, str]]:
-    """(minutes after T0, event, source): a complaint handed on once and resolved."""
+    """(minutes after T0, event, source): a complaint handed on once and resolved; of its
+    extension requests one approved (its resolve clock moved), one refused and one the reply
+    cancelled."""
     sla, routing = "/sla-monitor", "/routing"
     return [
         (0, received(category="service_quality", asks_for="退还年费"), SOURCE),
@@ -48,8 +78,33 @@ def story() -> list[tuple[float, Event, str]]:
         (80, action("accepted", "YN-KM", at(80), handler=MANAGER), SOURCE),
         (90, action("plan_decided", "YN-KM", at(90), plan="退费", promised_by=at(600)), SOURCE),
         (
+            95,
+            action(
+                "extension_requested",
+                "YN-KM",
+                at(95),
+                until=at(640),
+                reason="等待卡片补制",
+                handler=MANAGER,
+            ),
+            SOURCE,
+        ),
+        (96, decided(96, "YN", 95, "approved", "同意延期"), SOURCE),
+        (96, rescheduled("resolve", "YN-KM", at(550), at(640)), sla),
+        (
             100,
             action("classified", "YN", at(100), classification="special", handler=PROVINCE),
+            SOURCE,
+        ),
+        (
+            200,
+            action("extension_requested", "YN-KM", at(200), until=at(900), reason="再等"),
+            SOURCE,
+        ),
+        (210, decided(210, "YN-SUP", 200, "refused", "理由不足"), SOURCE),
+        (
+            300,
+            action("extension_requested", "YN-KM", at(300), until=at(950), reason="仍未补制"),
             SOURCE,
         ),
         (
@@ -143,7 +198,7 @@ def oracle(complaint_id: str, events: list[tuple[float, Event, str]]) -> dict[st
                 "name": clock,
                 "owner_unit": run[-1].owner_unit,
                 "started_at": iso(run[0].started_at),
-                "due_at": iso(run[0].due_at),
+                "due_at": iso([e.due_at for e in run if getattr(e, "due_at", None)][-1]),
                 "status": status,
                 "stopped_at": iso(stop.stopped_at) if stop else None,
                 "margin_seconds": stop.margin_seconds if stop else None,
@@ -156,8 +211,14 @@ def oracle(complaint_id: str, events: list[tuple[float, Event, str]]) -> dict[st
         | {"customer_asks": e.customer_asks, "comment": e.comment}
         for _, e in by_type.get("complaint.return_visit_recorded", [])
     ]
+    extensions = _extensions(events, actor)
     named = [got.receiving_unit] + [u["unit"] for u in units] + [d["owner_unit"] for d in deadlines]
-    named += [v["unit"] for v in visits] + [e.unit for _, e in plans + classified + resolved[-1:]]
+    named += [v["unit"] for v in visits]
+    for extension in extensions:
+        named += [extension["unit"]] + (
+            [extension["decision"]["unit"]] if extension["decision"] else []
+        )
+    named += [e.unit for _, e in plans + classified + resolved[-1:]]
     return {
         "number": complaint_id,
         "draft": last_resolved is None,
@@ -189,7 +250,52 @@ def oracle(complaint_id: str, events: list[tuple[float, Event, str]]) -> dict[st
         if last_resolved is None
         else {"text": last_resolved.reply} | actor(last_resolved),
         "deadlines": deadlines,
-        "extensions": [],
+        "extensions": extensions,
         "return_visits": visits,
         "unit_names": {unit: ORG.unit(unit).name for unit in dict.fromkeys(named)},
     }
+
+
+def _extensions(events: list[tuple[float, Event, str]], actor: Any) -> list[dict[str, Any]]:
+    """Each request with its decision, or what cancelled it (the next hand-off or reply before
+    any decision); an approved one with the resolve clock's next move after the approval."""
+    found = []
+    for index, (_, event, _) in enumerate(events):
+        if event.NAME != "complaint.extension_requested":
+            continue
+        request_id = event_id_of(event)
+        decision, cancelled, moved = None, None, None
+        later = events[index + 1 :]
+        for position, (minutes, other, _) in enumerate(later):
+            if other.NAME == "complaint.extension_decided" and other.request_id == request_id:
+                decision = {
+                    "decision": other.decision,
+                    "reason": other.reason,
+                } | actor(other)
+                moves = [
+                    e
+                    for _, e, _ in later[position:]
+                    if e.NAME == "sla.clock_rescheduled" and e.clock == "resolve"
+                ]
+                if other.decision == "approved" and moves:
+                    moved = moves[0]
+                break
+            if other.NAME == "complaint.resolved":
+                cancelled = {"by": "reply", "at": iso(other.at)}
+                break
+            if other.NAME == "complaint.assigned" and other.previous_owner is not None:
+                cancelled = {"by": "handoff", "at": iso(at(minutes))}
+                break
+        found.append(
+            {
+                "request_id": request_id,
+                "until": iso(event.until),
+                "reason": event.reason,
+                "decision": decision,
+                "cancelled": cancelled,
+                "resolve_due_before": iso(moved.previous_due_at) if moved else None,
+                "resolve_due_after": iso(moved.due_at) if moved else None,
+            }
+            | actor(event)
+        )
+    return found

@@ -26,7 +26,7 @@ from intake.entrypoints.form_sheet import sheet
 from intake.service_layer.submissions import SOURCE, Submissions
 
 from .events import ORG, action, at, received
-from .form_story import REPLY, iso, oracle, story
+from .form_story import REPLY, event_id_of, iso, oracle, story
 from .test_queries import World
 
 DEMO = Path(__file__).resolve().parents[4] / "deploy/demo/organisation.yaml"
@@ -39,7 +39,7 @@ class Api:
 
     async def seed(self, complaint_id: str, events: list[tuple[float, Event, str]]) -> None:
         for minutes, event, source in events:
-            await self.world.feed(complaint_id, event, minutes, source)
+            await self.world.feed(complaint_id, event, minutes, source, event_id_of(event))
 
     async def form(self, complaint_id: str, caller: str = "YN-KM", **query: str) -> httpx.Response:
         headers = {"Authorization": f"Bearer {issue_token(caller, SECRET)}"}
@@ -77,6 +77,17 @@ async def test_every_field_is_what_the_events_say(api):
     assert form["units"][0]["departure"] == iso(at(70))
     assert form["units"][1]["departure"] == iso(at(700))
     assert form["classification"]["unit"] == "YN" and form["reply"]["text"] == REPLY
+    outcomes = [
+        (e["decision"] or {}).get("decision") or e["cancelled"]["by"] for e in form["extensions"]
+    ]
+    assert outcomes == ["approved", "refused", "reply"]
+    approved = form["extensions"][0]
+    assert approved["request_id"] == "request-0335" and approved["decision"]["unit"] == "YN"
+    assert (approved["resolve_due_before"], approved["resolve_due_after"]) == (
+        iso(at(550)),
+        iso(at(640)),
+    )
+    assert form["extensions"][2]["cancelled"] == {"by": "reply", "at": iso(at(700))}
 
 
 async def test_a_form_is_a_draft_until_resolved_and_again_after_reopening(api):
@@ -85,6 +96,9 @@ async def test_a_form_is_a_draft_until_resolved_and_again_after_reopening(api):
     await api.seed("C1", events[:resolved_at])
     draft = (await api.form("C1")).json()
     assert draft["draft"] is True and draft["reply"] is None
+    assert (
+        draft["extensions"][-1]["cancelled"] is None and draft["extensions"][-1]["decision"] is None
+    )
     assert draft["units"][-1]["departure"] is None
     assert draft["deadlines"][2]["status"] == "running"
     draft.pop("generated_at")
@@ -116,9 +130,12 @@ async def test_the_printable_page_is_chinese_and_escapes_what_it_prints(api):
     assert "Kunming outlet 1（YN-KM-01）" in page and "2026-11-23 10:00" in page
     assert "提前1小时51分" in page and "超出2小时30分" in page and "超时" in page
     assert "草稿" not in page
+    assert "批准" in page and "同意延期" in page and "因答复取消" in page and "理由不足" in page
+    assert "2026-11-23 19:10 → 2026-11-23 20:40" in page  # the approved request's resolve move
     english = (await api.form("C1", format="html", lang="en")).text
     assert "Complaint handling form" in english and "■ special" in english
     assert "2 h 30 min late" in english and "客户投诉处理单" not in english
+    assert "cancelled by the reply" in english and "Resolve due (was → now)" in english
 
 
 async def test_the_pdf_embeds_a_chinese_font_and_carries_the_form(api):

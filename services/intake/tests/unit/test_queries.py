@@ -4,7 +4,7 @@ the worklist paged by cursor."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,17 +22,24 @@ PLUS_8 = timedelta(hours=8)
 
 
 class World:
-    """The in-memory stores, the projection writing them and the queries reading them."""
+    """The in-memory stores, the projection writing them and the queries reading them. Rows are
+    recorded at `recorded` when it is set (else the wall clock)."""
 
     def __init__(self) -> None:
-        self.views, self.commands = FakeViews(), FakeCommandStore()
+        self.recorded: datetime | None = None
+        self.views, self.commands = FakeViews(self.now), FakeCommandStore(self.now)
         self.projection = Projection(ORG, stores=lambda _session: (self.views, self.commands))
         self.queries = Queries(
             ORG, FakeComplaintReads(self.views, self.commands), FakeWorklist(self.views)
         )
 
-    async def feed(self, complaint_id: str, event, minutes: float = 0, source="/routing") -> None:
-        sent = envelope(complaint_id, event, at(minutes), source)
+    def now(self) -> datetime:
+        return self.recorded or datetime.now(UTC)
+
+    async def feed(
+        self, complaint_id: str, event, minutes: float = 0, source="/routing", event_id=None
+    ) -> None:
+        sent = envelope(complaint_id, event, at(minutes), source, event_id)
         await self.projection.project(None, sent, event)  # type: ignore[arg-type]
 
     async def complaint(self, complaint_id: str, unit: str = "YN-KM-01", **overrides) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from complaints_shared.http.auth import TokenVerifier
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
@@ -67,7 +68,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = plumbing.sessions
     app.state.open_reads = sql_reads(plumbing.sessions)
-    app.state.jwt_secret = settings.jwt_secret
+    app.state.auth = TokenVerifier.from_settings(settings)  # refuses the dev secret
     app.state.org = org
     app.include_router(router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from complaints_shared.http.auth import TokenVerifier
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
@@ -36,6 +37,6 @@ def create_app(settings: RoutingSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.org = org
-    app.state.jwt_secret = settings.jwt_secret
+    app.state.auth = TokenVerifier.from_settings(settings)  # refuses the dev secret
     app.include_router(router)
     return app

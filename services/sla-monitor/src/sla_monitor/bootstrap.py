@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import FastAPI
 
+from complaints_shared.http.auth import TokenVerifier
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
@@ -51,6 +52,6 @@ def create_app(settings: SlaSettings) -> FastAPI:
     app.state.org = org
     app.state.sessions = plumbing.sessions
     app.state.clock_reads = SqlClockReads(plumbing.sessions)
-    app.state.jwt_secret = settings.jwt_secret
+    app.state.auth = TokenVerifier.from_settings(settings)  # refuses the dev secret
     app.include_router(router)
     return app

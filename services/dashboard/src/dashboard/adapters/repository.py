@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, not_, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, FromClause, Row, Select, and_, delete, func, not_, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from complaints_shared.workflow.lifecycle import from_json, to_json
@@ -30,7 +30,8 @@ from ..domain.live import AFTER_RESOLUTION
 from ..domain.model import FINAL_STATUSES, ClockRun, Complaint, Sample
 from ..domain.scope import Reach
 from ..domain.timeline import Entry
-from .tables import clock_runs, complaints, samples, timeline_entries
+from . import snapshots
+from .tables import clock_runs, complaint_snapshots, complaints, samples, timeline_entries
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class ProjectionStore(Protocol):
         """Store the complaint, its clock runs and its samples; it now changed (`version`)."""
         ...
 
+    async def add_snapshot(self, complaint: Complaint, *, event_id: str) -> None:
+        """Append the complaint as folded after the event `event_id`, recorded now (processing
+        time); an event already snapshotted is skipped."""
+        ...
+
 
 class ProjectionReader(Protocol):
     """What the read paths ask: every answer is filtered again by `scope.shows`."""
@@ -80,8 +86,24 @@ class ProjectionReader(Protocol):
 
     async def one(self, complaint_id: str) -> Complaint | None: ...
 
-    async def entries(self, complaint_id: str) -> list[Entry]:
-        """The complaint's timeline entries, in the order they were added."""
+    async def in_scope_at(
+        self,
+        reach: Reach | None,
+        received_from: datetime,
+        received_to: datetime,
+        moment: datetime,
+    ) -> list[Complaint]:
+        """`in_scope` as the projection stood at `moment`: of each complaint its latest snapshot
+        recorded at or before `moment`, taken when that snapshot meets `in_scope`'s terms."""
+        ...
+
+    async def one_at(self, complaint_id: str, moment: datetime) -> Complaint | None:
+        """The complaint's latest snapshot recorded at or before `moment`."""
+        ...
+
+    async def entries(self, complaint_id: str, recorded_by: datetime | None = None) -> list[Entry]:
+        """The complaint's timeline entries, in the order they were added; with `recorded_by`,
+        only those recorded at or before it."""
         ...
 
     async def version(self) -> str:
@@ -110,7 +132,7 @@ _FROM_STATE = (
 _COLUMNS = [
     c.name
     for c in complaints.columns
-    if c.name not in ("complaint_id", "updated_at", "state", *_FROM_STATE)
+    if c.name not in ("complaint_id", "updated_at", "state", "extension_requests", *_FROM_STATE)
 ]
 _RUN_COLUMNS = [c.name for c in clock_runs.columns if c.name != "complaint_id"]
 ACTIVE_STATES = ("running", "paused")  # `ClockRun.active`
@@ -165,6 +187,7 @@ class SqlProjection:
         values["state"] = to_json(complaint.state)
         early = complaint.early_acceptance
         values["early_acceptance"] = [early[0], early[1].isoformat()] if early else None
+        values["extension_requests"] = snapshots.requests_to_json(complaint.extension_requests)
         values["updated_at"] = func.now()
         cid = complaint.complaint_id
         await self.session.execute(
@@ -192,6 +215,15 @@ class SqlProjection:
             ]
             await self.session.execute(insert(samples).on_conflict_do_nothing(), rows)
 
+    async def add_snapshot(self, complaint: Complaint, *, event_id: str) -> None:
+        snapshot = insert(complaint_snapshots).values(
+            complaint_id=complaint.complaint_id,
+            event_id=event_id,
+            recorded_at=func.now(),
+            **snapshot_columns(complaint),
+        )
+        await self.session.execute(snapshot.on_conflict_do_nothing())
+
     async def in_scope(
         self, reach: Reach | None, received_from: datetime, received_to: datetime
     ) -> list[Complaint]:
@@ -214,14 +246,35 @@ class SqlProjection:
         row = (await self.session.execute(query)).first()
         return (await self._attach([_complaint(row)]))[0] if row else None
 
-    async def entries(self, complaint_id: str) -> list[Entry]:
-        query = (
-            select(timeline_entries)
-            .where(timeline_entries.c.complaint_id == complaint_id)
-            .order_by(timeline_entries.c.position)
+    async def in_scope_at(
+        self,
+        reach: Reach | None,
+        received_from: datetime,
+        received_to: datetime,
+        moment: datetime,
+    ) -> list[Complaint]:
+        latest = _latest_snapshots(moment).subquery()
+        s = latest.c
+        wanted = or_(
+            s.status.not_in(FINAL_STATUSES),
+            and_(s.received_at >= received_from, s.received_at < received_to),
+            s.visit_due,
         )
-        rows = (await self.session.execute(query)).all()
-        return [Entry(row.type, row.time, row.data) for row in rows]
+        query = select(s.complaint).where(wanted, _within(reach, latest)).order_by(s.complaint_id)
+        return [snapshots.from_json(row[0]) for row in await self.session.execute(query)]
+
+    async def one_at(self, complaint_id: str, moment: datetime) -> Complaint | None:
+        query = _latest_snapshots(moment).where(complaint_snapshots.c.complaint_id == complaint_id)
+        row = (await self.session.execute(query)).first()
+        return snapshots.from_json(row.complaint) if row else None
+
+    async def entries(self, complaint_id: str, recorded_by: datetime | None = None) -> list[Entry]:
+        t = timeline_entries.c
+        query = select(timeline_entries).where(t.complaint_id == complaint_id)
+        if recorded_by is not None:
+            query = query.where(t.recorded_at <= recorded_by)
+        rows = (await self.session.execute(query.order_by(t.position))).all()
+        return [Entry(row.type, row.time, row.data, row.recorded_at) for row in rows]
 
     async def version(self) -> str:
         query = select(func.max(complaints.c.updated_at))
@@ -260,9 +313,38 @@ class SqlProjection:
         return list(by_id.values())
 
 
-def _within(reach: Reach | None) -> ColumnElement[bool]:
-    """The rows `reach` takes in (every complaint some unit is involved in, for None)."""
-    c = complaints.c
+def snapshot_columns(complaint: Complaint) -> dict[str, Any]:
+    """A snapshot row's values but for its id and time: the complaint, and copies to filter on."""
+    return {
+        "complaint": snapshots.to_json(complaint),
+        "received_at": complaint.received_at,
+        "status": complaint.status,
+        "restricted": complaint.restricted,
+        "units_involved": complaint.units_involved,
+        "visit_due": visit_due(complaint),
+    }
+
+
+def visit_due(complaint: Complaint) -> bool:
+    """A clock that runs after resolution (`live.AFTER_RESOLUTION`) is running or paused."""
+    return any(r.active for r in complaint.runs if r.clock in AFTER_RESOLUTION)
+
+
+def _latest_snapshots(moment: datetime) -> Select[Any]:
+    """Each complaint's latest snapshot recorded at or before `moment` (DISTINCT ON)."""
+    s = complaint_snapshots.c
+    return (
+        select(complaint_snapshots)
+        .where(s.recorded_at <= moment)
+        .ext(distinct_on(s.complaint_id))
+        .order_by(s.complaint_id, s.recorded_at.desc(), s.position.desc())
+    )
+
+
+def _within(reach: Reach | None, table: FromClause = complaints) -> ColumnElement[bool]:
+    """The rows of `table` (complaints, or snapshots) `reach` takes in (every complaint some
+    unit is involved in, for None)."""
+    c = table.c
     if reach is None:
         return func.cardinality(c.units_involved) > 0
     wanted = c.units_involved.overlap(sorted(reach.units))
@@ -278,6 +360,7 @@ def _complaint(row: Row[Any]) -> Complaint:
     values = {name: getattr(row, name) for name in _COLUMNS}
     early = values.pop("early_acceptance")
     complaint = Complaint(row.complaint_id, from_json(row.state), **values)
+    complaint.extension_requests = snapshots.requests_from_json(row.extension_requests)
     if early:
         complaint.early_acceptance = (early[0], datetime.fromisoformat(early[1]))
     return complaint

@@ -7,7 +7,12 @@
   only tells live pages that something changed (a trigger NOTIFYs `dashboard`).
 - `clock_runs`: every run of every clock, from the `sla.*` events.
 - `samples`: measured durations (time to start, time to resolve).
-- `timeline_entries`: each event's public fields, in log order, for the hand-off timeline.
+- `timeline_entries`: each event's public fields, in log order, for the hand-off timeline,
+  with when the projection recorded it (`recorded_at`, processing time).
+- `complaint_snapshots`: the complaint as folded after each event (`snapshots.to_json`: the
+  same masked data as its row, runs and samples included), with when it was recorded; `?as_of=`
+  reads the latest one of each complaint recorded by then. The columns beside `complaint` are
+  copies for the filters, as in `complaints`.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ complaints = Table(
     Column("visited_at", DateTime(timezone=True)),  # the latest return visit's
     Column("resolved_at", DateTime(timezone=True)),
     Column("last_event_at", DateTime(timezone=True)),
+    Column("extension_requests", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index(
         "complaints_open",
@@ -87,6 +93,8 @@ clock_runs = Table(
     Column("breached", Boolean, nullable=False),
     Column("stopped_at", DateTime(timezone=True)),
     Column("late", Boolean, nullable=False),
+    Column("extensions", Integer, nullable=False, server_default=text("0")),
+    Column("original_due_at", DateTime(timezone=True)),  # before the first extension
     # Complaints with a return visit due are read whatever their status (`in_scope`).
     Index(
         "clock_runs_active_after_resolution",
@@ -115,7 +123,25 @@ timeline_entries = Table(
     Column("time", DateTime(timezone=True), nullable=False),
     Column("source", Text, nullable=False),
     Column("data", JSONB, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("timeline_by_complaint", "complaint_id", "position"),
+)
+
+complaint_snapshots = Table(
+    "complaint_snapshots",
+    metadata,
+    Column("position", BigInteger, Identity(), primary_key=True),
+    Column("complaint_id", Text, nullable=False),
+    Column("event_id", Text, unique=True),  # None for one taken when the table was added
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("complaint", JSONB, nullable=False),  # snapshots.to_json: masked, as the row
+    Column("received_at", DateTime(timezone=True)),  # copies, for the filters
+    Column("status", Text, nullable=False),
+    Column("restricted", Boolean, nullable=False),
+    Column("units_involved", ARRAY(Text), nullable=False),
+    Column("visit_due", Boolean, nullable=False),  # a clock of `live.AFTER_RESOLUTION` active
+    Index("complaint_snapshots_latest", "complaint_id", "recorded_at", "position"),
+    Index("complaint_snapshots_recorded_at", "recorded_at"),
 )
 
 # A commit that changed the projection wakes every live page of every instance (NOTIFY is

@@ -4,7 +4,8 @@ Every event first goes through the shared lifecycle fold (`complaints_shared.wor
 docs/workflow.md), which alone decides the status, the owner, the units involved and whether
 the case is restricted; this module adds the dashboard's own figures: the customer (masked,
 with whether it is a key customer and how many complaints it made before), clock runs, the
-measured durations and the return visits.
+measured durations, the return visits and the extension requests (and which clock runs an
+approved extension moved).
 
 Event time drives everything (docs/architecture.md#event-time-drives-the-business): `at` is
 the envelope's time (when it happened in the business).
@@ -24,15 +25,21 @@ from complaints_shared.contracts.base import Event
 from complaints_shared.masking import mask_name, mask_phone
 from complaints_shared.workflow import lifecycle
 
-from .model import ClockRun, Complaint, Sample
+from .model import ClockRun, Complaint, ExtensionRequest, Sample
+
+EXTENDED_CLOCK = "resolve"  # the clock an approved extension moves
 
 
-def apply(complaint: Complaint, event: Event, at: datetime) -> Complaint:
-    """The complaint after `event` (a copy; the argument is left alone)."""
+def apply(
+    complaint: Complaint, event: Event, at: datetime, event_id: str | None = None
+) -> Complaint:
+    """The complaint after `event` (a copy; the argument is left alone). `event_id` is the
+    event's id: an extension request is known by it."""
     view = deepcopy(complaint)
     view.last_event_at = max(filter(None, (view.last_event_at, at)))
     before = view.state
-    view.state = lifecycle.apply(before, event, at)
+    view.state = lifecycle.apply(before, event, at, event_id=event_id)
+    _extensions(view, before, event, at)
     if isinstance(event, c.ComplaintReceived):
         _received(view, event)
     elif isinstance(event, r.ComplaintAssigned):
@@ -97,6 +104,38 @@ def _sample_start(view: Complaint, unit: str, at: datetime, *, since: datetime) 
         view.samples.append(Sample("start", unit, at, _seconds(since, at)))
 
 
+def _extensions(
+    view: Complaint, before: lifecycle.ComplaintState, event: Event, at: datetime
+) -> None:
+    """Follow the shared fold's pending request: a new one, decided, or cancelled."""
+    pending, after = before.pending_extension, view.state.pending_extension
+    if pending is not None and (after is None or after.request_id != pending.request_id):
+        for request in view.extension_requests:
+            if request.request_id == pending.request_id and request.outcome == "pending":
+                request.outcome = (
+                    event.decision if isinstance(event, c.ExtensionDecided) else "cancelled"
+                )
+                request.decided_at = at
+    if after is not None and (pending is None or pending.request_id != after.request_id):
+        view.extension_requests.append(
+            ExtensionRequest(after.request_id, after.unit, after.at, after.until)
+        )
+
+
+def _extended(view: Complaint, event: s.ClockRescheduled) -> bool:
+    """Whether a rescheduling of the resolve clock answers an approved extension: the oldest
+    approved request whose due time has not moved yet takes it (the SLA monitor answers each
+    approval once, after it in the log). A policy or calendar change is never one."""
+    reason = event.reason.lower()
+    if "policy" in reason or "calendar" in reason:
+        return False
+    for request in view.extension_requests:
+        if request.outcome == "approved" and not request.applied:
+            request.applied = True
+            return True
+    return "extension" in reason
+
+
 def _clock_event(view: Complaint, event: Event, at: datetime) -> None:
     clock = getattr(event, "clock", None)
     owner = getattr(event, "owner_unit", None)
@@ -119,8 +158,20 @@ def _clock_event(view: Complaint, event: Event, at: datetime) -> None:
         run.breached, run.due_at = True, event.due_at
     elif isinstance(event, s.ClockStopped):
         run.state, run.stopped_at, run.late = event.outcome, event.stopped_at, event.late
-    elif event.NAME == "sla.clock_rescheduled":  # due time moved by a policy/calendar change
-        run.due_at = getattr(event, "due_at", run.due_at)
+    elif isinstance(event, s.ClockRescheduled):  # by an extension, a policy or calendar change
+        if clock == EXTENDED_CLOCK and _extended(view, event):
+            _extend(run, event)
+        run.due_at = event.due_at
+
+
+def _extend(run: ClockRun, event: s.ClockRescheduled) -> None:
+    """An approved extension moved the run's due time: judged against the new one from now
+    on, a breach of the earlier deadline is lifted when the new one lies beyond it."""
+    run.extensions += 1
+    if run.original_due_at is None:
+        run.original_due_at = event.previous_due_at
+    if event.due_at > event.previous_due_at:
+        run.breached = False
 
 
 def _seconds(start: datetime, end: datetime) -> int:

@@ -28,19 +28,47 @@ class ClockRun:
     breached: bool = False
     stopped_at: datetime | None = None
     late: bool = False  # met after it had breached
+    # Approved extensions that moved this run's due time (`sla.clock_rescheduled` answering
+    # `complaint.extension_decided`), and its due time before the first of them.
+    extensions: int = 0
+    original_due_at: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.state in ("running", "paused")
 
     @property
+    def extended(self) -> bool:
+        return self.extensions > 0
+
+    @property
     def verdict(self) -> str:
-        """`on_time`, `late`, or `pending` (still open, or cancelled before its due time)."""
+        """`on_time`, `late`, or `pending` (still open, or cancelled before its due time).
+
+        A run an extension moved is judged against its extended due time: met by then is on
+        time (whatever breach fired at the earlier deadline), met after it late; a breach of
+        the extended deadline makes it late."""
+        if self.extended:
+            if self.state == "met" and self.stopped_at is not None and self.due_at is not None:
+                return "on_time" if self.stopped_at <= self.due_at else "late"
+            return "late" if self.breached else "pending"
         if self.breached or self.late:
             return "late"
         if self.state == "met":
             return "on_time"
         return "pending"
+
+    @property
+    def on_time_by_extension(self) -> bool:
+        """Met on time only thanks to an extension: after the original due time, by the
+        extended one."""
+        return (
+            self.verdict == "on_time"
+            and self.extended
+            and self.stopped_at is not None
+            and self.original_due_at is not None
+            and self.stopped_at > self.original_due_at
+        )
 
 
 @dataclass(frozen=True)
@@ -51,6 +79,24 @@ class Sample:
     unit: str
     at: datetime
     seconds: int
+
+
+EXTENSION_OUTCOMES = ("pending", "approved", "refused", "cancelled")
+
+
+@dataclass
+class ExtensionRequest:
+    """An owner's request for more time to resolve (`complaint.extension_requested`), known by
+    the id of its event, and what became of it: `pending`, `approved`, `refused`, or
+    `cancelled` (by a hand-off or the reply, before a decision)."""
+
+    request_id: str
+    unit: str  # the unit that asked
+    at: datetime  # event time of the request
+    until: datetime
+    outcome: str = "pending"
+    decided_at: datetime | None = None  # event time of the decision (or cancellation)
+    applied: bool = False  # approved, and the resolve clock's due time has moved
 
 
 @dataclass
@@ -76,6 +122,7 @@ class Complaint:
     last_event_at: datetime | None = None
     runs: list[ClockRun] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+    extension_requests: list[ExtensionRequest] = field(default_factory=list)
 
     @property
     def repeat_complainant(self) -> bool:
@@ -132,6 +179,11 @@ class Complaint:
     def responsible_unit(self) -> str | None:
         """Who has to act now: the owner, or the receiving unit until one is assigned."""
         return self.owner_unit or self.receiving_unit
+
+    @property
+    def extended(self) -> bool:
+        """An extension of the resolve deadline was approved."""
+        return any(r.outcome == "approved" for r in self.extension_requests)
 
     def latest_run(self, clock: str) -> ClockRun | None:
         runs = [r for r in self.runs if r.clock == clock]

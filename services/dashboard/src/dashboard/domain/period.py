@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .live import run_breached
-from .model import ClockRun, Complaint
+from .model import EXTENSION_OUTCOMES, ClockRun, Complaint
 from .stats import OnTime, days, durations, local_day
 
 CLOCK_ORDER = (
@@ -151,6 +151,48 @@ def visits_by(
                 verdicts.setdefault(key, []).append(visit_verdict(run, now))
     rows = {key: visit_timeliness(found) for key, found in verdicts.items()}
     return rows, visit_timeliness(v for found in verdicts.values() for v in found)
+
+
+EXTENSION_FIGURES = (
+    "extended_complaints",
+    "requested",
+    *EXTENSION_OUTCOMES,
+    "on_time_extended",
+)
+
+
+def extensions_by(
+    complaints: Iterable[Complaint], group: Callable[[str], str]
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """(per group, over every group): `extended_complaints`, the complaints with an approved
+    extension; `requested` and by outcome (`pending`, `approved`, `refused`, `cancelled`), the
+    extension requests; `on_time_extended`, the resolve clock runs met on time only thanks to
+    an extension (they count as on time in `on_time_by` too).
+
+    Requests group by the unit that asked; a complaint counts once in each group one of its
+    approved requests came from (once in all); runs group by their owner, as `on_time_by`."""
+    table: dict[str, dict[str, int]] = {}
+    total = dict.fromkeys(EXTENSION_FIGURES, 0)
+
+    def row(unit: str) -> dict[str, int]:
+        return table.setdefault(group(unit), dict.fromkeys(EXTENSION_FIGURES, 0))
+
+    for complaint in complaints:
+        extended: set[str] = set()
+        for request in complaint.extension_requests:
+            for counts in (row(request.unit), total):
+                counts["requested"] += 1
+                counts[request.outcome] += 1
+            if request.outcome == "approved":
+                extended.add(group(request.unit))
+        for key in extended:
+            table[key]["extended_complaints"] += 1
+        total["extended_complaints"] += bool(extended)
+        for run in complaint.runs:
+            if run.on_time_by_extension:
+                row(run.owner_unit)["on_time_extended"] += 1
+                total["on_time_extended"] += 1
+    return table, total
 
 
 def repeat_counts(complaints: Iterable[Complaint]) -> dict[str, Any]:

@@ -22,12 +22,14 @@ CHANNELS = typing.get_args(Channel)
 @dataclass(frozen=True)
 class FigureQuery:
     """What a page asks for: the figures of `scope` for the local days `first`..`last`,
-    observed at `now`."""
+    observed at `now`; with `as_of`, as the dashboard knew them at that moment (`now` is then
+    that moment too)."""
 
     scope: Scope
     first: date
     last: date
     now: datetime
+    as_of: datetime | None = None
     soon: timedelta = timedelta(hours=1)
     at_risk_limit: int = 50
     repeat_limit: int = 200
@@ -52,6 +54,7 @@ def summarise(org: Organisation, complaints: list[Complaint], q: FigureQuery) ->
         "scope": {**_unit(org, q.scope.root, q.scope.root), "timezone": zone(q.scope.root)},
         "caller": q.scope.caller,
         "generated_at": local_to(org, q.scope.root, q.now).isoformat(),
+        "as_of": local_to(org, q.scope.root, q.as_of).isoformat() if q.as_of else None,
         "period": {"from": q.first.isoformat(), "to": q.last.isoformat()},
         "live": _live(rows, open_, group, q),
         "at_risk": [
@@ -65,6 +68,7 @@ def summarise(org: Organisation, complaints: list[Complaint], q: FigureQuery) ->
         "satisfaction": _satisfaction(rows, received, group),
         "return_visits": _return_visits(rows, received, group, q.now),
         "repeat_complainants": _repeat_complainants(rows, received, group, q),
+        "extensions": _extensions(rows, received, group),
     }
 
 
@@ -153,6 +157,11 @@ def _satisfaction(rows: _Rows, received: list[Complaint], group: Group) -> Row:
 
 def _return_visits(rows: _Rows, received: list[Complaint], group: Group, now: datetime) -> Row:
     table, total = period.visits_by(received, group, now)
+    return {"total": total, "rows": rows.units(table)}
+
+
+def _extensions(rows: _Rows, received: list[Complaint], group: Group) -> Row:
+    table, total = period.extensions_by(received, group)
     return {"total": total, "rows": rows.units(table)}
 
 

@@ -52,6 +52,9 @@ PUBLIC_FIELDS = frozenset(
         "committed_deadline",
         "recipient_unit",
         "attempts",
+        "until",
+        "request_id",
+        "decision",
     }
 )
 
@@ -65,6 +68,7 @@ class Entry:
     type: str  # the event's name, without version: `complaint.assigned`
     time: datetime  # event time
     data: dict[str, Any]  # public data only
+    recorded_at: datetime | None = None  # when the projection recorded it (processing time)
 
 
 def handoffs(entries: list[Entry]) -> list[dict[str, Any]]:

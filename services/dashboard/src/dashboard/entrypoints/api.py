@@ -12,7 +12,7 @@ from complaints_shared.workflow.hierarchy import subtree
 
 from ..domain.scope import label
 from .csv_format import SUMMARY_COLUMNS, csv_response, summary_rows
-from .params import Caller, CallerScope, Figures, Org, Queries, scope_for
+from .params import AsOf, Caller, CallerScope, Figures, Org, Queries, scope_for
 
 router = APIRouter(prefix="/v1/dashboard")
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
@@ -49,8 +49,9 @@ LIST_COLUMNS = (
 async def summary(q: Figures, queries: Queries, format: Format = "json"):
     """Every figure of the page: live counts by unit, line and channel, the at-risk list, and
     for complaints received in the period: counts per day, on-time rates, durations,
-    classification, satisfaction (overall and per unit), return-visit timeliness and repeat
-    complainants (per unit; for a province or HQ also their complaints, customer masked)."""
+    classification, satisfaction (overall and per unit), return-visit timeliness, repeat
+    complainants (per unit; for a province or HQ also their complaints, customer masked) and
+    deadline extensions. With `as_of`, as the dashboard knew them at that moment."""
     figures = await queries.summary(q)
     if format == "csv":
         return csv_response(summary_rows(figures), SUMMARY_COLUMNS, "dashboard-summary.csv")
@@ -67,12 +68,13 @@ async def complaints(
     format: Format = "json",
 ):
     """The open complaints behind a live count (e.g. `dimension=unit&key=YN-KM&state=breached`),
-    soonest due first."""
+    soonest due first; with `as_of`, as the dashboard knew them at that moment."""
     rows = await queries.complaint_list(q, state, dimension, key)
     if format == "csv":
         return csv_response(rows, LIST_COLUMNS, f"complaints-{state}.csv")
     return {
         "scope": q.scope.root,
+        "as_of": queries.local_time(q.scope.root, q.as_of),
         "state": state,
         "dimension": dimension,
         "key": key,
@@ -89,12 +91,18 @@ async def export(q: Figures, queries: Queries):
 
 
 @router.get("/complaints/{complaint_id}/timeline")
-async def timeline(complaint_id: str, scope: CallerScope, queries: Queries) -> dict[str, Any]:
+async def timeline(
+    complaint_id: str, scope: CallerScope, queries: Queries, as_of: AsOf
+) -> dict[str, Any]:
     """Every event (public fields only), the hand-offs, and how long each owner held it; 404
-    when the complaint is unknown or the caller may not see it."""
+    when the complaint is unknown or the caller may not see it. With `as_of`, as the dashboard
+    knew it then: the events recorded by that moment (404 if it had not recorded the complaint
+    yet)."""
     found = None
     if "\x00" not in complaint_id:  # no complaint has one, and the database takes none
-        found = await queries.timeline(scope.caller, complaint_id, datetime.now(UTC))
+        found = await queries.timeline(
+            scope.caller, complaint_id, as_of or datetime.now(UTC), as_of=as_of
+        )
     if found is None:
         raise Problem(404, "Unknown complaint", f"no complaint {complaint_id} visible here")
     return found

@@ -20,6 +20,15 @@ REPEAT_LIST_METRICS = (
     "key_customer",
     "prior_complaints",
 )
+EXTENSION_METRICS = (
+    "extended_complaints",
+    "requested",
+    "pending",
+    "approved",
+    "refused",
+    "cancelled",
+    "on_time_extended",
+)
 Row = dict[str, Any]
 
 
@@ -111,6 +120,12 @@ def _summary_rows(s: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for r in repeats["rows"]:
         for metric in REPEAT_METRICS:
             yield row("repeat_complainants", "unit", r["key"], r["label"], metric, r[metric])
+    extensions = s["extensions"]
+    for metric in EXTENSION_METRICS:
+        yield row("extensions", "total", "", "", metric, extensions["total"][metric])
+    for r in extensions["rows"]:
+        for metric in EXTENSION_METRICS:
+            yield row("extensions", "unit", r["key"], r["label"], metric, r[metric])
     for r in repeats["complaints"] or ():  # the customer as the JSON has it: masked
         for metric in REPEAT_LIST_METRICS:
             yield row(

@@ -63,6 +63,50 @@ def caller_scope(
 CallerScope = Annotated[Scope, Depends(caller_scope)]
 
 
+def as_of_param(
+    as_of: Annotated[
+        str | None,
+        Query(
+            description="an ISO 8601 time with its UTC offset, not in the future: the figures "
+            "as the dashboard knew them then (what it had recorded by that moment)"
+        ),
+    ] = None,
+) -> datetime | None:
+    if as_of is None:
+        return None
+    moment = _instant(as_of)
+    if moment is None:
+        message = "must be an ISO 8601 time with its UTC offset, e.g. 2026-11-23T10:00:00+08:00"
+        raise Problem(
+            422, "Invalid request", f"as_of {message}", errors=[field_error("as_of", message)]
+        )
+    if moment > datetime.now(UTC):
+        message = "must not lie in the future"
+        raise Problem(
+            422, "Invalid request", f"as_of {message}", errors=[field_error("as_of", message)]
+        )
+    return moment
+
+
+def _instant(text: str) -> datetime | None:
+    """An aware time, or None (unreadable, or naive). A `+` of the offset left unencoded in the
+    query string reads as a space: taken as the `+` it was."""
+    for candidate in (text, text[::-1].replace(" ", "+", 1)[::-1]):
+        try:
+            moment = datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            return None
+        if not FIRST_DAY <= moment.date() <= LAST_DAY:
+            return None
+        return moment
+    return None
+
+
+AsOf = Annotated[datetime | None, Depends(as_of_param)]
+
+
 @dataclass(frozen=True)
 class Period:
     first: date
@@ -72,6 +116,7 @@ class Period:
 def period(
     org: Org,
     scope: CallerScope,
+    as_of: AsOf,
     from_: Annotated[
         date | None, Query(alias="from", description="first local day (default: 29 days ago)")
     ] = None,
@@ -83,7 +128,7 @@ def period(
             raise Problem(
                 422, "Invalid request", f"{name} {message}", errors=[field_error(name, message)]
             )
-    today = local_day(datetime.now(UTC), timezone_of(org, scope.root))
+    today = local_day(as_of or datetime.now(UTC), timezone_of(org, scope.root))
     last = to or today
     first = from_ or max(FIRST_DAY, last - timedelta(days=DEFAULT_DAYS - 1))
     if first > last:
@@ -100,8 +145,12 @@ def period(
     return Period(first, last)
 
 
-def figure_query(scope: CallerScope, chosen: Annotated[Period, Depends(period)]) -> FigureQuery:
-    return FigureQuery(scope=scope, first=chosen.first, last=chosen.last, now=datetime.now(UTC))
+def figure_query(
+    scope: CallerScope, chosen: Annotated[Period, Depends(period)], as_of: AsOf
+) -> FigureQuery:
+    """Observed now, or at `as_of` as the dashboard knew it then."""
+    now = as_of or datetime.now(UTC)
+    return FigureQuery(scope=scope, first=chosen.first, last=chosen.last, now=now, as_of=as_of)
 
 
 Figures = Annotated[FigureQuery, Depends(figure_query)]

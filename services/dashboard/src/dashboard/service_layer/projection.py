@@ -1,4 +1,5 @@
-"""The dashboard's one handler: fold every event of the log into its complaint's facts.
+"""The dashboard's one handler: fold every event of the log into its complaint's facts, and
+keep the complaint as it stood after each event (a snapshot, for `?as_of=`).
 
 It runs in the consumer's transaction, together with the inbox record, so a redelivered event
 changes nothing. The dashboard appends nothing to the log: it only reads.
@@ -40,5 +41,6 @@ class DashboardProjection:
             source=envelope.source,
             data=public_data(event.model_dump(mode="json")),
         )
-        complaint = await store.load(envelope.subject)
-        await store.save(apply(complaint, event, envelope.time))
+        complaint = apply(await store.load(envelope.subject), event, envelope.time, envelope.id)
+        await store.save(complaint)
+        await store.add_snapshot(complaint, event_id=envelope.id)

@@ -4,6 +4,10 @@ Every read path decides alike (`scope.shows`, the shared visibility rule): the f
 and exports of a scope, a complaint's timeline, and the version a live page is told about.
 Every time returned is in the local offset of the unit it concerns: the scope's unit, or the
 complaint's receiving unit for what is about one complaint.
+
+With `as_of` (`FigureQuery.as_of`, a timeline's `as_of`) the same code reads the projection as it
+stood at that moment: each complaint's latest snapshot recorded by then, and the timeline
+entries recorded by then (record time, not event time).
 """
 
 from __future__ import annotations
@@ -39,16 +43,24 @@ class DashboardQueries:
         self.reading = reading
         self.zone = unit_timezones(org)
 
-    async def visible(self, scope: Scope, first: date, last: date) -> list[Complaint]:
+    async def visible(
+        self, scope: Scope, first: date, last: date, as_of: datetime | None = None
+    ) -> list[Complaint]:
+        """What the scope shows (now, or as the projection stood at `as_of`)."""
         start, end = day_bounds(first, last, self.zone(scope.root))
+        within = reach(self.org, scope.sight)
         async with self.reading() as reader:
-            found = await reader.in_scope(
-                reach(self.org, scope.sight), start - _SLACK, end + _SLACK
-            )
+            if as_of is None:
+                found = await reader.in_scope(within, start - _SLACK, end + _SLACK)
+            else:
+                found = await reader.in_scope_at(within, start - _SLACK, end + _SLACK, as_of)
         return [c for c in found if shows(self.org, scope.sight, c.involvement)]
 
     async def summary(self, q: FigureQuery) -> dict[str, Any]:
-        return summarise(self.org, await self.visible(q.scope, q.first, q.last), q)
+        return summarise(self.org, await self.visible(q.scope, q.first, q.last, q.as_of), q)
+
+    def local_time(self, unit: str, moment: datetime | None) -> str | None:
+        return local_to(self.org, unit, moment).isoformat() if moment else None
 
     async def complaint_list(
         self, q: FigureQuery, state: str, dimension: str | None, key: str | None
@@ -63,7 +75,7 @@ class DashboardQueries:
         pick = keys.get(dimension or "")
         found = [
             c
-            for c in await self.visible(q.scope, q.first, q.last)
+            for c in await self.visible(q.scope, q.first, q.last, q.as_of)
             if live.matches(c, state, q.now, q.soon, pick, key)
         ]
         far = datetime.max.replace(tzinfo=q.now.tzinfo)
@@ -77,7 +89,7 @@ class DashboardQueries:
     async def export(self, q: FigureQuery) -> list[dict[str, Any]]:
         """One row per complaint received in the period: the facts the figures are made of."""
         received = period.cohort(
-            await self.visible(q.scope, q.first, q.last), q.first, q.last, self.zone
+            await self.visible(q.scope, q.first, q.last, q.as_of), q.first, q.last, self.zone
         )
         received.sort(key=lambda c: (c.received_at, c.complaint_id))
         return [self.row(c, q) for c in received]
@@ -120,18 +132,27 @@ class DashboardQueries:
         }
 
     async def timeline(
-        self, caller: str, complaint_id: str, now: datetime
+        self, caller: str, complaint_id: str, now: datetime, as_of: datetime | None = None
     ) -> dict[str, Any] | None:
         """The hand-off timeline, or None when the complaint is unknown or the caller may not
-        see it (the two are not told apart)."""
+        see it (the two are not told apart).
+
+        With `as_of` (then also `now`): the complaint as its latest snapshot recorded by then
+        has it, and the entries recorded by then; None if none was. The caller must see it
+        both then and now (a complaint restricted since stays hidden)."""
+        sight = sight_of(self.org, caller)
         async with self.reading() as reader:
             complaint = await reader.one(complaint_id)
-            sight = sight_of(self.org, caller)
             if complaint is None or not shows(self.org, sight, complaint.involvement):
                 return None
-            entries = await reader.entries(complaint_id)
+            if as_of is not None:
+                complaint = await reader.one_at(complaint_id, as_of)
+                if complaint is None or not shows(self.org, sight, complaint.involvement):
+                    return None
+            entries = await reader.entries(complaint_id, recorded_by=as_of)
         found = {
             "complaint_id": complaint_id,
+            "as_of": as_of,
             "complaint": {
                 "kind": complaint.kind,
                 "channel": complaint.channel,
@@ -144,7 +165,10 @@ class DashboardQueries:
                 "received_at": complaint.received_at,
                 "customer": {"name": complaint.customer_name, "phone": complaint.customer_phone},
             },
-            "events": [{"type": e.type, "time": e.time, "data": e.data} for e in entries],
+            "events": [
+                {"type": e.type, "time": e.time, "recorded_at": e.recorded_at, "data": e.data}
+                for e in entries
+            ],
             "handoffs": handoffs(entries),
             "stays": [
                 {**asdict(stay), "label": label(self.org, stay.unit)}

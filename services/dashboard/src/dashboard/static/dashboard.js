@@ -6,7 +6,8 @@
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const state = { token: localStorage.getItem("dashboard.token"), unit: params.get("unit") || "",
-    from: params.get("from") || "", to: params.get("to") || "", zone: "UTC", version: null,
+    from: params.get("from") || "", to: params.get("to") || "", asOf: params.get("as_of") || "",
+    zone: "UTC", version: null,
     source: null, lastMessage: 0, inFlight: false, again: false, timer: null, failures: 0 };
   const word = (key, fallback) => W[key] ?? fallback ?? key;
 
@@ -50,7 +51,9 @@
 
   async function api(path, query = {}) {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries({ unit: state.unit, from: state.from, to: state.to, ...query })) {
+    // `?as_of=` on the page's address: every figure, list and timeline as known at that moment.
+    const all = { unit: state.unit, from: state.from, to: state.to, as_of: state.asOf, ...query };
+    for (const [k, v] of Object.entries(all)) {
       if (v) q.set(k, v);
     }
     const response = await fetch(`/v1/dashboard${path}?${q}`,
@@ -118,6 +121,20 @@
     renderSatisfactionByUnit(s.satisfaction);
     renderReturnVisits(s.return_visits);
     renderRepeats(s.repeat_complainants);
+    renderExtensions(s.extensions);
+  }
+
+  // Deadline extensions per unit: `data-figure`, as the other later figures.
+  function renderExtensions(t) {
+    const keys = ["extended_complaints", "requested", "pending", "approved", "refused", "cancelled",
+      "on_time_extended"];
+    const heads = [W.extended_complaints, W["ext.requested"], W["ext.pending"], W["ext.approved"],
+      W["ext.refused"], W["ext.cancelled"], W.on_time_extended];
+    const cells = (key, r) => keys.map((k) => el("td", {}, stat(`extensions.${key}.${k}`, r[k])));
+    $("extension-unit").replaceChildren(
+      el("tr", {}, el("th", {}, W.unit), ...heads.map((h) => el("th", {}, h))),
+      ...t.rows.map((r) => el("tr", { "data-unit": r.key }, el("td", {}, unitLabel(r)), ...cells(r.key, r))),
+      el("tr", { class: "total" }, el("th", {}, W.total), ...cells("total", t.total)));
   }
 
   function renderSatisfactionByUnit(sat) {
@@ -305,7 +322,7 @@
   }
 
   function updateLinks() {
-    const q = new URLSearchParams({ unit: state.unit, from: state.from, to: state.to });
+    const q = new URLSearchParams({ unit: state.unit, from: state.from, to: state.to, as_of: state.asOf });
     for (const [k, v] of [...q.entries()]) if (!v) q.delete(k);
     // Downloads cannot carry a header: fetch with it, then hand the file over.
     const download = (path, name, query) => async (e) => {

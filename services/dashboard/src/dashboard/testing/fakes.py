@@ -15,12 +15,14 @@ import contextlib
 import itertools
 from collections.abc import AsyncIterator, Callable
 from copy import deepcopy
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from complaints_shared.contracts.base import Event
 
-from ..adapters.repository import Change, ProjectionReader
+from ..adapters import snapshots
+from ..adapters.repository import Change, ProjectionReader, snapshot_columns
 from ..domain.fold import apply
 from ..domain.live import AFTER_RESOLUTION
 from ..domain.model import FINAL_STATUSES, Complaint
@@ -34,8 +36,20 @@ def ticking_clock(start: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> Callabl
     return lambda: start + timedelta(microseconds=next(ticks))
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A row of `complaint_snapshots`: the complaint as JSON, as the SQL store keeps it."""
+
+    position: int
+    complaint_id: str
+    event_id: str | None
+    recorded_at: datetime
+    columns: dict[str, Any]  # `snapshot_columns`
+
+
 class FakeProjection:
-    """Complaints with their timeline entries, and when each last changed (`updated`)."""
+    """Complaints with their timeline entries, when each last changed (`updated`), and the
+    snapshots after each event. `clock` tells processing time (`recorded_at`, `updated`)."""
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.clock = clock or ticking_clock()
@@ -43,6 +57,7 @@ class FakeProjection:
         self.timelines: dict[str, list[Entry]] = {}
         self.event_ids: set[str] = set()
         self.updated: dict[str, datetime] = {}
+        self.snapshots: list[Snapshot] = []
 
     # -- wiring ---------------------------------------------------------------------------
     def stores(self, session: object = None) -> FakeProjection:
@@ -63,7 +78,9 @@ class FakeProjection:
         for event, when in steps:
             complaint = apply(complaint, event, when)
             data = public_data(event.model_dump(mode="json"))
-            self.timelines.setdefault(complaint_id, []).append(Entry(event.NAME, when, data))
+            entry = Entry(event.NAME, when, data, updated)
+            self.timelines.setdefault(complaint_id, []).append(entry)
+            self._snapshot(complaint, None, updated)
         self.complaints[complaint_id] = complaint
         self.updated[complaint_id] = updated
         return complaint
@@ -82,7 +99,8 @@ class FakeProjection:
         if event_id in self.event_ids:
             return
         self.event_ids.add(event_id)
-        self.timelines.setdefault(complaint_id, []).append(Entry(type, time, deepcopy(data)))
+        entry = Entry(type, time, deepcopy(data), self.clock())
+        self.timelines.setdefault(complaint_id, []).append(entry)
 
     async def load(self, complaint_id: str) -> Complaint:
         found = self.complaints.get(complaint_id)
@@ -98,6 +116,18 @@ class FakeProjection:
             ]
         self.complaints[complaint.complaint_id] = saved
         self.updated[complaint.complaint_id] = self.clock()
+
+    async def add_snapshot(self, complaint: Complaint, *, event_id: str) -> None:
+        if any(s.event_id == event_id for s in self.snapshots):
+            return
+        self._snapshot(complaint, event_id, self.clock())
+
+    def _snapshot(self, complaint: Complaint, event_id: str | None, recorded_at: datetime) -> None:
+        columns = deepcopy(snapshot_columns(complaint))
+        snapshot = Snapshot(
+            len(self.snapshots) + 1, complaint.complaint_id, event_id, recorded_at, columns
+        )
+        self.snapshots.append(snapshot)
 
     # -- ProjectionReader -----------------------------------------------------------------
     async def in_scope(
@@ -120,8 +150,46 @@ class FakeProjection:
         found = self.complaints.get(complaint_id)
         return _sorted(deepcopy(found)) if found else None
 
-    async def entries(self, complaint_id: str) -> list[Entry]:
-        return list(self.timelines.get(complaint_id, []))
+    async def in_scope_at(
+        self,
+        reach: Reach | None,
+        received_from: datetime,
+        received_to: datetime,
+        moment: datetime,
+    ) -> list[Complaint]:
+        def wanted(columns: dict[str, Any]) -> bool:
+            received = columns["received_at"]
+            recent = received is not None and received_from <= received < received_to
+            return columns["status"] not in FINAL_STATUSES or recent or columns["visit_due"]
+
+        latest = self._latest(moment)
+        return [
+            snapshots.from_json(deepcopy(latest[cid].columns["complaint"]))
+            for cid in sorted(latest)
+            if _within_columns(reach, latest[cid].columns) and wanted(latest[cid].columns)
+        ]
+
+    async def one_at(self, complaint_id: str, moment: datetime) -> Complaint | None:
+        found = self._latest(moment).get(complaint_id)
+        return snapshots.from_json(deepcopy(found.columns["complaint"])) if found else None
+
+    def _latest(self, moment: datetime) -> dict[str, Snapshot]:
+        """Each complaint's latest snapshot recorded at or before `moment` (DISTINCT ON)."""
+        latest: dict[str, Snapshot] = {}
+        for s in self.snapshots:
+            if s.recorded_at > moment:
+                continue
+            best = latest.get(s.complaint_id)
+            if best is None or (s.recorded_at, s.position) > (best.recorded_at, best.position):
+                latest[s.complaint_id] = s
+        return latest
+
+    async def entries(self, complaint_id: str, recorded_by: datetime | None = None) -> list[Entry]:
+        return [
+            e
+            for e in self.timelines.get(complaint_id, [])
+            if recorded_by is None or (e.recorded_at is not None and e.recorded_at <= recorded_by)
+        ]
 
     async def version(self) -> str:
         return max(self.updated.values()).isoformat() if self.updated else ""
@@ -145,6 +213,16 @@ def _within(reach: Reach | None, c: Complaint) -> bool:
         return bool(involved)
     return bool(reach.units & involved) or (
         not c.restricted and bool(reach.unrestricted & involved)
+    )
+
+
+def _within_columns(reach: Reach | None, columns: dict[str, Any]) -> bool:
+    """`_within` on a snapshot's copied columns."""
+    involved = set(columns["units_involved"])
+    if reach is None:
+        return bool(involved)
+    return bool(reach.units & involved) or (
+        not columns["restricted"] and bool(reach.unrestricted & involved)
     )
 
 

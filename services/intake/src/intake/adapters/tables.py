@@ -95,12 +95,16 @@ complaint_views = Table(
     # The worklist's sort key: next_due_at, 'infinity' without one, so that a cursor is one
     # row comparison an index can start from.
     Column("due_order", DateTime(timezone=True), nullable=False, server_default="infinity"),
+    # The units that may decide the pending extension request (none without one): the worklist's
+    # `awaiting` lists the complaint for them too.
+    Column("extension_deciders", ARRAY(Text), nullable=False, server_default="{}"),
     Index("complaint_views_by_due", "due_order", "complaint_id"),
     Index("complaint_views_by_status", "status", "due_order", "complaint_id"),
     Index("complaint_views_by_owner", "owner_unit", "due_order", "complaint_id"),
     Index("complaint_views_by_handler", "handler_id", "due_order", "complaint_id"),
     Index("complaint_views_involved", "units_involved", postgresql_using="gin"),
     Index("complaint_views_provinces", "provinces", postgresql_using="gin"),
+    Index("complaint_views_extension_deciders", "extension_deciders", postgresql_using="gin"),
 )
 
 clock_views = Table(
@@ -127,5 +131,11 @@ timeline_entries = Table(
     Column("time", DateTime(timezone=True), nullable=False),
     Column("source", Text, nullable=False),
     Column("data", JSONB, nullable=False),  # personal data removed
+    # Record time: when the projection recorded the event (not the event's time), and the
+    # complaint's view with its clocks right after it (masked, as the view holds it): what
+    # `?as_of=` answers. NULL for entries recorded before revision 0005.
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("view_after", JSONB),
     Index("timeline_by_complaint", "complaint_id", "position"),
+    Index("timeline_by_record_time", "complaint_id", "recorded_at"),
 )

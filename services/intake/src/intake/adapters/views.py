@@ -2,10 +2,14 @@
 
 `ViewStore` is what the projection needs; `SqlViews` keeps it in PostgreSQL within the
 consumer's transaction, `intake.testing.FakeViews` in memory for handler tests.
+
+Each timeline entry keeps `view_after`, the complaint's view and clocks right after its event
+(`snapshot_json`), which `?as_of=` reads back (`snapshot_from_json`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,9 +28,58 @@ INFINITY: ColumnElement[datetime] = literal_column(
 )  # due_order of a complaint without a clock
 
 
+# What a snapshot leaves out of the view: the sort key ('infinity' is no JSON time).
+_NOT_SNAPSHOTTED = frozenset({"due_order"})
+_VIEW_TIMES = ("received_at", "updated_at", "next_due_at")
+_CLOCK_TIMES = ("started_at", "due_at", "updated_at")
+
+
+def snapshot_json(view: Mapping[str, Any], clocks: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The view row and its clock rows (by start) as JSON: times as ISO 8601 strings."""
+    return {
+        "view": {
+            key: _json_time(value) if key in _VIEW_TIMES else value
+            for key, value in view.items()
+            if key not in _NOT_SNAPSHOTTED
+        },
+        "clocks": [
+            {key: _json_time(value) if key in _CLOCK_TIMES else value for key, value in c.items()}
+            for c in clocks
+        ],
+    }
+
+
+def snapshot_from_json(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """A snapshot back as `ComplaintReads.complaint` answers: the view's columns (times as
+    datetimes) with its `clocks`."""
+    view = {
+        key: _time(value) if key in _VIEW_TIMES else value
+        for key, value in snapshot["view"].items()
+    }
+    clocks = [
+        {key: _time(value) if key in _CLOCK_TIMES else value for key, value in clock.items()}
+        for clock in snapshot["clocks"]
+    ]
+    return {**view, "clocks": clocks}
+
+
+def _json_time(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _time(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 class ViewStore(Protocol):
     async def add_timeline_entry(self, **values: Any) -> None:
-        """A row of `timeline_entries` (its `position` is given by the store, in log order)."""
+        """A row of `timeline_entries` (its `position` is given by the store, in log order;
+        `recorded_at`, unless given, is the time of recording)."""
+        ...
+
+    async def snapshot(self, complaint_id: str) -> dict[str, Any] | None:
+        """The complaint's view and clocks as they are now, as `snapshot_json` (None: no
+        view)."""
         ...
 
     async def lock_state(self, complaint_id: str) -> ComplaintState | None:
@@ -55,6 +108,23 @@ class SqlViews:
 
     async def add_timeline_entry(self, **values: Any) -> None:
         await self.session.execute(insert(timeline_entries).values(**values))
+
+    async def snapshot(self, complaint_id: str) -> dict[str, Any] | None:
+        view = (
+            await self.session.execute(
+                select(complaint_views).where(complaint_views.c.complaint_id == complaint_id)
+            )
+        ).first()
+        if view is None:
+            return None
+        clocks = (
+            await self.session.execute(
+                select(clock_views)
+                .where(clock_views.c.complaint_id == complaint_id)
+                .order_by(clock_views.c.started_at, clock_views.c.clock)
+            )
+        ).all()
+        return snapshot_json(dict(view._mapping), [dict(row._mapping) for row in clocks])
 
     async def lock_state(self, complaint_id: str) -> ComplaintState | None:
         """The complaint's folded state, its view row locked; None when there is no row yet."""

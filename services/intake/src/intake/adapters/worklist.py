@@ -25,6 +25,7 @@ DISSATISFIED = (1, 2)  # the satisfaction of a dissatisfied customer's latest re
 class WorklistFilter:
     statuses: tuple[str, ...]
     owner_unit: str | None = None
+    # A unit: its live clocks, and the extension requests it may decide.
     awaiting: str | None = None
     receiving_unit: str | None = None
     handler: str | None = None
@@ -69,12 +70,16 @@ def _after(position: Position) -> ColumnElement[bool]:
 
 
 def _awaiting(unit: str) -> ColumnElement[bool]:
+    """A running or breached clock the unit owns, or a pending extension request it may decide
+    (`@>`: the GIN index on `extension_deciders` serves it)."""
     clocks = clock_views.c
-    return exists().where(
+    owns_a_live_clock = exists().where(
         clocks.complaint_id == v.complaint_id,
         clocks.owner_unit == unit,
         clocks.state.in_(LIVE_CLOCK_STATES),
     )
+    decides = v.extension_deciders.op("@>")(literal([unit], ARRAY(Text)))
+    return or_(owns_a_live_clock, decides)
 
 
 _COLUMNS = (

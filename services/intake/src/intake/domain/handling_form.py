@@ -4,12 +4,14 @@ Pure: the entries in log order (`position`, `type`, `time`, `data` as the timeli
 the customer already masked) give the form. Nothing is recomputed: deadlines, lateness and
 margins are what the SLA monitor's events say, stays what the assignments and the reply say.
 Before `complaint.resolved` the form is a draft; a reopened complaint is a draft again until it
-is resolved again. See docs/domain.md#the-complaint-handling-form.
+is resolved again. Extension requests are listed with their decision, or what cancelled them (a
+hand-off, the reply), and an approved one with the resolve due time the SLA monitor moved.
+See docs/domain.md#the-complaint-handling-form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -83,6 +85,43 @@ class ReturnVisit:
 
 
 @dataclass(frozen=True)
+class ExtensionDecision:
+    decision: str  # approved | refused
+    unit: str
+    handler: dict[str, Any] | None
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExtensionCancelled:
+    by: str  # handoff | reply: what cancelled the pending request
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An owner's request for more time, and what became of it."""
+
+    request_id: str  # the id of its `complaint.extension_requested` event
+    at: datetime
+    unit: str
+    handler: dict[str, Any] | None
+    until: datetime
+    reason: str
+    decision: ExtensionDecision | None = None  # None while pending, or once cancelled
+    cancelled: ExtensionCancelled | None = None
+    # An approved request: the resolve clock's due time before and after the SLA monitor moved
+    # it (its `sla.clock_rescheduled` after the approval; None until that arrives).
+    resolve_due_before: datetime | None = None
+    resolve_due_after: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None and self.cancelled is None
+
+
+@dataclass(frozen=True)
 class HandlingForm:
     number: str
     draft: bool
@@ -99,7 +138,7 @@ class HandlingForm:
     actions_taken: str | None = None
     reply: Reply | None = None
     deadlines: list[Deadline] = field(default_factory=list)
-    extensions: list[dict[str, Any]] = field(default_factory=list)  # none recorded yet
+    extensions: list[Extension] = field(default_factory=list)
     return_visits: list[ReturnVisit] = field(default_factory=list)
     unit_names: dict[str, str] = field(default_factory=dict)  # every unit the form names
 
@@ -117,6 +156,10 @@ def fold_form(
         kind, data = entry["type"], entry.get("data") or {}
         if kind in CLOCK_EVENTS:
             fold_clock(runs, kind, data)
+            if kind == "sla.clock_rescheduled" and data.get("clock") == "resolve":
+                form = _rescheduled(form, data)
+        elif kind == "complaint.extension_requested":
+            form = _extension_requested(form, str(entry.get("event_id", "")), data)
         else:
             form = _apply(form, kind, data, parse_time(entry["time"]), org)
     named = _mentioned(form, runs.values())
@@ -165,7 +208,7 @@ def _assigned(form: HandlingForm, owner: str, time: datetime, org: Organisation)
     if units:
         units[-1] = replace(units[-1], departure=time)
     units.append(UnitStay(unit=owner, unit_name=_name(org, owner), arrival=time))
-    return replace(form, units=units)
+    return _cancel_pending(replace(form, units=units), "handoff", time)
 
 
 def _accepted(form: HandlingForm, data: Mapping[str, Any], at: datetime) -> HandlingForm:
@@ -193,7 +236,70 @@ def _classified(form: HandlingForm, data: Mapping[str, Any], at: datetime) -> Ha
     return replace(form, classification=decided)
 
 
+def _extension_requested(
+    form: HandlingForm, request_id: str, data: Mapping[str, Any]
+) -> HandlingForm:
+    request = Extension(
+        request_id=request_id,
+        at=parse_time(data["at"]),
+        unit=data["unit"],
+        handler=_handler(data),
+        until=parse_time(data["until"]),
+        reason=data["reason"],
+    )
+    return replace(form, extensions=[*form.extensions, request])
+
+
+def _extension_decided(form: HandlingForm, data: Mapping[str, Any], at: datetime) -> HandlingForm:
+    """The decision of the pending request it names (the rules refuse any other)."""
+    decision = ExtensionDecision(data["decision"], data["unit"], _handler(data), at, data["reason"])
+    return _change_extensions(
+        form,
+        lambda e: e.pending and e.request_id == data["request_id"],
+        lambda e: replace(e, decision=decision),
+    )
+
+
+def _cancel_pending(form: HandlingForm, by: str, at: datetime) -> HandlingForm:
+    cancelled = ExtensionCancelled(by, at)
+    return _change_extensions(form, lambda e: e.pending, lambda e: replace(e, cancelled=cancelled))
+
+
+def _rescheduled(form: HandlingForm, data: Mapping[str, Any]) -> HandlingForm:
+    """The resolve clock moved: the first approved request not yet matched got its new time."""
+
+    def waiting(extension: Extension) -> bool:
+        decision = extension.decision
+        approved = decision is not None and decision.decision == "approved"
+        return approved and extension.resolve_due_after is None
+
+    return _change_extensions(
+        form,
+        waiting,
+        lambda e: replace(
+            e,
+            resolve_due_before=parse_time(data["previous_due_at"]),
+            resolve_due_after=parse_time(data["due_at"]),
+        ),
+    )
+
+
+def _change_extensions(
+    form: HandlingForm,
+    which: Callable[[Extension], bool],
+    change: Callable[[Extension], Extension],
+) -> HandlingForm:
+    """`change` the first extension `which` picks, if any."""
+    extensions = list(form.extensions)
+    for index, extension in enumerate(extensions):
+        if which(extension):
+            extensions[index] = change(extension)
+            return replace(form, extensions=extensions)
+    return form
+
+
 def _resolved(form: HandlingForm, data: Mapping[str, Any], at: datetime) -> HandlingForm:
+    form = _cancel_pending(form, "reply", at)  # replied: no more time is needed
     units = list(form.units)
     if units and units[-1].departure is None:
         units[-1] = replace(units[-1], departure=at)
@@ -235,6 +341,7 @@ _ACTIONS = {
     "complaint.resolved": _resolved,
     "complaint.reopened": _reopened,
     "complaint.return_visit_recorded": _return_visit,
+    "complaint.extension_decided": _extension_decided,
 }
 
 
@@ -242,6 +349,10 @@ def _mentioned(form: HandlingForm, runs: Iterable[ClockRun]) -> list[str]:
     units = [stay.unit for stay in form.units]
     units += [run.owner_unit for run in runs]
     units += [visit.unit for visit in form.return_visits]
+    for extension in form.extensions:
+        units.append(extension.unit)
+        if extension.decision is not None:
+            units.append(extension.decision.unit)
     for actor in (form.investigation.plan, form.classification, form.reply):
         if actor is not None:
             units.append(actor.unit)

@@ -17,7 +17,7 @@ from complaints_shared.workflow.visibility import sight_of
 
 from ..adapters.worklist import WorklistFilter
 from ..domain.admission import Refusal, check_action, check_complaint
-from ..service_layer.queries import NotVisible, Queries
+from ..service_layer.queries import NoHistory, NotVisible, Queries
 from ..service_layer.submissions import (
     ActionRefused,
     IdempotencyConflict,
@@ -234,19 +234,63 @@ async def worklist(
     return {"items": items, "next_cursor": encode_cursor(following) if following else None}
 
 
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="an ISO 8601 time with its offset: the complaint as intake knew it then "
+        "(the events it had recorded by then, by record time); not in the future"
+    ),
+]
+
+
+def _moment(as_of: datetime | None, skew: timedelta) -> datetime | None:
+    """`as_of`, refused (422) when it lies in the future beyond the clock skew."""
+    if as_of is not None and as_of > datetime.now(UTC) + skew:
+        message = "lies in the future"
+        raise Problem(
+            422,
+            "Invalid request",
+            f"query.as_of: {message}",
+            errors=[field_error("query.as_of", message)],
+        )
+    return as_of
+
+
+def _no_history(complaint_id: str) -> Problem:
+    message = "intake kept no history of this complaint that far back"
+    return Problem(
+        422,
+        "Invalid request",
+        f"query.as_of: {message}",
+        errors=[field_error("query.as_of", message)],
+    )
+
+
 @router.get("/complaints/{complaint_id}", response_model=ComplaintPublic)
-async def get_complaint(complaint_id: str, caller: Caller, reads: Reads) -> dict:
-    """Status, owner, handler, handling level and every clock, from intake's projection."""
+async def get_complaint(
+    complaint_id: str, caller: Caller, reads: Reads, skew: Skew, as_of: AsOf = None
+) -> dict:
+    """Status, owner, handler, handling level and every clock, from intake's projection;
+    `?as_of=` as it stood at that moment (404 before the complaint was recorded)."""
+    moment = _moment(as_of, skew)
     try:
-        return await reads.complaint(caller, complaint_id)
+        return await reads.complaint(caller, complaint_id, moment)
     except NotVisible as exc:
         raise _not_found(complaint_id, caller) from exc
+    except NoHistory as exc:
+        raise _no_history(complaint_id) from exc
 
 
 @router.get("/complaints/{complaint_id}/timeline", response_model=TimelinePublic)
-async def get_timeline(complaint_id: str, caller: Caller, reads: Reads) -> dict:
-    """Every event in log order, the hand-offs, and how long each unit held the complaint."""
+async def get_timeline(
+    complaint_id: str, caller: Caller, reads: Reads, skew: Skew, as_of: AsOf = None
+) -> dict:
+    """Every event in log order, the hand-offs, and how long each unit held the complaint;
+    `?as_of=` only what had been recorded by that moment."""
+    moment = _moment(as_of, skew)
     try:
-        return await reads.timeline(caller, complaint_id, datetime.now(UTC))
+        return await reads.timeline(caller, complaint_id, datetime.now(UTC), moment)
     except NotVisible as exc:
         raise _not_found(complaint_id, caller) from exc
+    except NoHistory as exc:
+        raise _no_history(complaint_id) from exc

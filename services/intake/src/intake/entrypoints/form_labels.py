@@ -77,8 +77,17 @@ _WORDS: dict[str, tuple[str, str]] = {
     "clock.return_visit": ("回访时限", "return visit"),
     "clock.investigate": ("调查处理时限", "investigate"),
     # extensions
+    "requested_by": ("申请单位/人/时间", "Requested by"),
     "extended_to": ("延期至", "Extended to"),
     "extension_reason": ("延期原因", "Reason"),
+    "extension_decision": ("审批结果", "Decision"),
+    "decision_reason": ("审批意见", "Decision reason"),
+    "resolve_due_moved": ("办结时限（原→新）", "Resolve due (was → now)"),
+    "extension.approved": ("批准", "approved"),
+    "extension.refused": ("不批准", "refused"),
+    "extension.pending": ("待审批", "pending"),
+    "extension.cancelled_by.handoff": ("因转办取消", "cancelled by a hand-off"),
+    "extension.cancelled_by.reply": ("因答复取消", "cancelled by the reply"),
     # return visits
     "visit_at": ("回访时间", "Visited"),
     "visited_by": ("回访单位/人", "By"),

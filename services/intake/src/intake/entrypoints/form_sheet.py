@@ -140,10 +140,42 @@ def sheet(form: dict[str, Any], language: Language) -> Sheet:
             for run in form.get("deadlines", [])
         ],
     )
+
+    def decision(extension: dict[str, Any]) -> str:
+        decided, cancelled = extension.get("decision"), extension.get("cancelled")
+        if decided:
+            return f"{w.of('extension', decided['decision'])} — {who(decided)}"
+        if cancelled:
+            return f"{w['extension.cancelled_by.' + cancelled['by']]} {when(cancelled['at'])}"
+        return w["extension.pending"]
+
+    def moved(extension: dict[str, Any]) -> str:
+        before, after = extension.get("resolve_due_before"), extension.get("resolve_due_after")
+        if not after:
+            return w["blank"]
+        return f"{when(before)} → {when(after)}"
+
     extensions = Section(
         w["section.extensions"],
-        headers=[w["extended_to"], w["extension_reason"], w["result"]],
-        rows=[[str(item) for item in extension.values()] for extension in form["extensions"]],
+        headers=[
+            w["requested_by"],
+            w["extended_to"],
+            w["extension_reason"],
+            w["extension_decision"],
+            w["decision_reason"],
+            w["resolve_due_moved"],
+        ],
+        rows=[
+            [
+                who(extension),
+                when(extension["until"]),
+                text(extension["reason"]),
+                decision(extension),
+                text((extension.get("decision") or {}).get("reason")),
+                moved(extension),
+            ]
+            for extension in form.get("extensions", [])
+        ],
     )
     visits = Section(
         w["section.return_visits"],

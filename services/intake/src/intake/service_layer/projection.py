@@ -2,6 +2,9 @@
 
 Status, owner, handler, units involved and stays come from the shared lifecycle fold, so intake
 and the dashboard read the same log alike. The command state is kept current here too.
+
+Each event's timeline entry is written last, with the complaint's view and clocks as they are
+right after the event (`view_after`): the history `?as_of=` reads.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from complaints_shared.workflow.visibility import provinces_of
 
 from ..adapters.registry import CommandStore, SqlCommandStore
 from ..adapters.views import SqlViews, ViewStore
+from ..domain.extensions import extension_deciders
 from .submissions import fold_foreign
 
 Stores = Callable[[AsyncSession], tuple[ViewStore, CommandStore]]
@@ -39,14 +43,6 @@ class Projection:
     async def project(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
         """Apply one event (already de-duplicated by the inbox) to the views."""
         views, commands = self.stores(session)
-        await views.add_timeline_entry(
-            complaint_id=envelope.subject,
-            event_id=envelope.id,
-            type=event.NAME,
-            time=envelope.time,
-            source=envelope.source,
-            data=_public_data(event),
-        )
         await fold_foreign(commands, envelope, event)
         state = await views.lock_state(envelope.subject) or ComplaintState()
         folded = apply(state, event, envelope.time, event_id=envelope.id)
@@ -55,6 +51,15 @@ class Projection:
         )
         if await _project_clock(views, envelope, event):
             await views.refresh_next_due(envelope.subject)
+        await views.add_timeline_entry(
+            complaint_id=envelope.subject,
+            event_id=envelope.id,
+            type=event.NAME,
+            time=envelope.time,
+            source=envelope.source,
+            data=_public_data(event),
+            view_after=await views.snapshot(envelope.subject),
+        )
 
     def _state_columns(self, state: ComplaintState) -> dict[str, Any]:
         handler = (
@@ -70,6 +75,7 @@ class Projection:
             "provinces": sorted(provinces_of(self.org, state.involved)),
             "handler_id": state.handler.id if state.handler else None,
             "handler": handler,
+            "extension_deciders": extension_deciders(self.org, state),
         }
 
 

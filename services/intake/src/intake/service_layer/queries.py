@@ -15,9 +15,17 @@ from ..adapters.reads import ComplaintReads
 from ..adapters.worklist import Position, Worklist, WorklistFilter
 from ..domain.handling_form import fold_form
 
+# View columns the answer leaves out: the fold, the clocks shown apart, what queries filter by.
+_INTERNAL = frozenset({"state", "clocks", "provinces", "due_order", "extension_deciders"})
+
 
 class NotVisible(Exception):
     """No such complaint, or not one the caller may see: the same answer, 404."""
+
+
+class NoHistory(Exception):
+    """`as_of` falls before intake kept the complaint's history (entries recorded before
+    revision 0005 carry no snapshot)."""
 
 
 class Queries:
@@ -26,10 +34,15 @@ class Queries:
         self.reads = reads
         self.worklists = worklist
 
-    async def complaint(self, caller: str, complaint_id: str) -> dict[str, Any]:
+    async def complaint(
+        self, caller: str, complaint_id: str, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        """The complaint now, or `as_of` a moment as intake knew it then (record time)."""
         row = await self._visible(caller, complaint_id)
+        if as_of is not None:
+            row = await self._past(caller, complaint_id, row, as_of)
         if row.get("registered_only"):  # accepted, not yet back from the log
-            state = from_json(row["state"]) if row.get("state") else ComplaintState()
+            state = _registered_state(row)
             public = {
                 "complaint_id": complaint_id,
                 "status": state.status,
@@ -53,16 +66,23 @@ class Queries:
             )
             for clock in row["clocks"]
         ]
-        public = {k: v for k, v in row.items() if k not in ("state", "clocks", "provinces")}
+        public = {k: v for k, v in row.items() if k not in _INTERNAL}
         public["units_involved"] = list(row["units_involved"])
         public = local_to(self.org, row["receiving_unit"], public)
         public["next_due"] = self._next_due(row.get("next_due"))
         public["clocks"] = clocks
         return public
 
-    async def timeline(self, caller: str, complaint_id: str, now: datetime) -> dict[str, Any]:
+    async def timeline(
+        self, caller: str, complaint_id: str, now: datetime, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        """The timeline now, or `as_of` a moment: the entries recorded by then, and the stays
+        as the complaint's state then tells them (an open stay running to `as_of`)."""
         row = await self._visible(caller, complaint_id)
-        entries = await self.reads.timeline(complaint_id)
+        if as_of is not None:
+            row = await self._past(caller, complaint_id, row, as_of)
+            now = as_of
+        entries = await self.reads.timeline(complaint_id, recorded_by=as_of)
         state = from_json(row["state"]) if row.get("state") else ComplaintState()
         handoffs = [
             {
@@ -118,13 +138,38 @@ class Queries:
         row = await self.reads.complaint(complaint_id)
         if row is None:
             raise NotVisible(complaint_id)
-        if row.get("registered_only"):
-            state = from_json(row["state"]) if row.get("state") else None
-            involvement = (
-                state.involvement if state else Involvement(frozenset({row["receiving_unit"]}))
-            )
-        else:
-            involvement = Involvement(frozenset(row["units_involved"]), row["restricted"])
-        if not may_see(self.org, caller, involvement):
+        if not may_see(self.org, caller, _involvement(row)):
             raise NotVisible(complaint_id)
         return row
+
+    async def _past(
+        self, caller: str, complaint_id: str, now: dict[str, Any], as_of: datetime
+    ) -> dict[str, Any]:
+        """The complaint as intake knew it at `as_of`, for a caller that may see it now (`now`,
+        already checked) and could see it then; NotVisible before it was recorded."""
+        past = await self.reads.complaint_as_of(complaint_id, as_of)
+        if past is None:
+            raise NotVisible(complaint_id)
+        if past.get("history_missing"):
+            raise NoHistory(complaint_id)
+        # a bare registration: restricted as the complaint is now, the safer guess
+        if not may_see(self.org, caller, _involvement(past, _involvement(now).restricted)):
+            raise NotVisible(complaint_id)
+        return past
+
+
+def _registered_state(row: dict[str, Any]) -> ComplaintState:
+    """The command state of a complaint not yet back from the log (as registered, when the
+    state is not kept)."""
+    if row.get("state"):
+        return from_json(row["state"])
+    unit = row["receiving_unit"]
+    return ComplaintState(registered=True, receiving_unit=unit, involved=(unit,))
+
+
+def _involvement(row: dict[str, Any], restricted: bool = False) -> Involvement:
+    """Who is involved in the complaint as `row` (a view or a bare registration) tells it."""
+    if row.get("registered_only"):
+        state = _registered_state(row)
+        return Involvement(state.involvement.involved, state.restricted or restricted)
+    return Involvement(frozenset(row["units_involved"]), row["restricted"])

@@ -8,9 +8,10 @@ tests in services/intake/tests/integration run the same cases against both).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import copy
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +19,18 @@ from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json, to_json
 from complaints_shared.workflow.visibility import Sight
 
+from ..adapters.reads import ENTRY_COLUMNS
 from ..adapters.registry import ClaimedKey, Registered, Registry
-from ..adapters.views import LIVE_CLOCK_STATES
+from ..adapters.views import LIVE_CLOCK_STATES, snapshot_from_json, snapshot_json
 from ..adapters.worklist import DISSATISFIED, Position, WorklistFilter
 
 INFINITY = datetime.max  # PostgreSQL's 'infinity' as asyncpg reads it: naive, the latest time
+Clock = Callable[[], datetime]  # the database's now(): the time a row is recorded
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
 
 # The columns of `complaint_views` and `clock_views` with their defaults.
 VIEW_DEFAULTS: dict[str, Any] = {
@@ -40,6 +48,7 @@ VIEW_DEFAULTS: dict[str, Any] = {
     "units_involved": [],
     "provinces": [],
     "due_order": INFINITY,
+    "extension_deciders": [],
 }
 CLOCK_DEFAULTS: dict[str, Any] = {
     "state": "running",
@@ -57,15 +66,25 @@ WORKLIST_COLUMNS = (
 
 
 class FakeViews:
-    def __init__(self) -> None:
+    def __init__(self, now: Clock = wall_clock) -> None:
         self.timeline: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
         self.clocks: dict[tuple[str, str], dict[str, Any]] = {}
+        self.now = now
 
     async def add_timeline_entry(self, **values: Any) -> None:
         if any(entry["event_id"] == values["event_id"] for entry in self.timeline):
             raise ValueError(f"duplicate event {values['event_id']}")
-        self.timeline.append({"position": len(self.timeline) + 1, **values})
+        entry = {"recorded_at": self.now(), "view_after": None, **copy.deepcopy(values)}
+        self.timeline.append({"position": len(self.timeline) + 1, **entry})
+
+    async def snapshot(self, complaint_id: str) -> dict[str, Any] | None:
+        view = self.views.get(complaint_id)
+        if view is None:
+            return None
+        clocks = [row for (cid, _), row in self.clocks.items() if cid == complaint_id]
+        clocks.sort(key=lambda row: (_time_key(row["started_at"] or INFINITY), row["clock"]))
+        return snapshot_json(view, clocks)
 
     async def lock_state(self, complaint_id: str) -> ComplaintState | None:
         view = self.views.get(complaint_id)
@@ -112,6 +131,7 @@ class RegisteredRow:
     posted_by: str
     received_event_id: str
     state: dict[str, Any] | None  # the command state's JSON
+    created_at: datetime = field(default_factory=wall_clock)
 
 
 @dataclass(frozen=True)
@@ -128,7 +148,8 @@ class FakeCommandStore:
     Nothing here waits, so one transaction's calls never interleave with another's: the
     customer lock of the SQL registry has nothing to do."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Clock = wall_clock) -> None:
+        self.now = now
         self.complaints: dict[str, RegisteredRow] = {}
         self.keys: dict[tuple[str, str, str], ClaimedKey] = {}
         self.customers: dict[str, CustomerRow] = {}  # by complaint id
@@ -155,7 +176,7 @@ class FakeCommandStore:
         if complaint_id in self.complaints:
             raise ValueError(f"complaint {complaint_id} already registered")
         self.complaints[complaint_id] = RegisteredRow(
-            receiving_unit, posted_by, received_event_id, to_json(state)
+            receiving_unit, posted_by, received_event_id, to_json(state), self.now()
         )
 
     async def lock(self, complaint_id: str) -> Registered | None:
@@ -233,9 +254,42 @@ class FakeComplaintReads:
         clocks.sort(key=lambda row: _time_key(row["started_at"] or INFINITY))  # NULLs last
         return {**view, "clocks": clocks}
 
-    async def timeline(self, complaint_id: str) -> list[dict[str, Any]]:
-        entries = [dict(e) for e in self.views.timeline if e["complaint_id"] == complaint_id]
+    async def timeline(
+        self, complaint_id: str, recorded_by: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        entries = [
+            {column: entry[column] for column in ENTRY_COLUMNS}
+            for entry in self._entries(complaint_id, recorded_by)
+        ]
         return sorted(entries, key=lambda entry: entry["position"])
+
+    async def complaint_as_of(self, complaint_id: str, moment: datetime) -> dict[str, Any] | None:
+        entries = self._entries(complaint_id, moment)
+        entry = max(entries, key=lambda e: e["position"], default=None)
+        if entry is not None and entry["view_after"] is None:
+            return {"complaint_id": complaint_id, "history_missing": True}
+        if entry is not None:
+            past = snapshot_from_json(entry["view_after"])
+            if past.get("received_at") is not None:
+                return past
+        registered = self.commands.complaints.get(complaint_id)
+        if registered is None or registered.created_at > moment:
+            return None
+        return {
+            "complaint_id": complaint_id,
+            "receiving_unit": registered.receiving_unit,
+            "state": None,
+            "clocks": [],
+            "registered_only": True,
+        }
+
+    def _entries(self, complaint_id: str, recorded_by: datetime | None) -> list[dict[str, Any]]:
+        return [
+            entry
+            for entry in self.views.timeline
+            if entry["complaint_id"] == complaint_id
+            and (recorded_by is None or entry["recorded_at"] <= recorded_by)
+        ]
 
 
 class FakeWorklist:
@@ -272,16 +326,17 @@ class FakeWorklist:
         ):
             if value is not None and row[column] != value:
                 return False
-        if wanted.awaiting is not None and not self._awaits(row["complaint_id"], wanted.awaiting):
+        if wanted.awaiting is not None and not self._awaits(row, wanted.awaiting):
             return False
         if wanted.dissatisfied and row["satisfaction"] not in DISSATISFIED:
             return False
         due = row["next_due_at"]
         return wanted.due_before is None or (due is not None and due < wanted.due_before)
 
-    def _awaits(self, complaint_id: str, unit: str) -> bool:
-        return any(
-            clock["complaint_id"] == complaint_id
+    def _awaits(self, row: dict[str, Any], unit: str) -> bool:
+        """A live clock the unit owns, or a pending extension request it may decide."""
+        return unit in row["extension_deciders"] or any(
+            clock["complaint_id"] == row["complaint_id"]
             and clock["owner_unit"] == unit
             and clock["state"] in LIVE_CLOCK_STATES
             for clock in self.views.clocks.values()
