@@ -24,7 +24,17 @@ from .domain import clocks as k
 from .service_layer.handlers import unit_calendars
 from .service_layer.recompute import Rebuilt, fold_log, write_projection
 
-_COMPARED = ("clock", "run", "owner_unit", "status", "breached", "due_at", "remaining_seconds")
+_COMPARED = (
+    "clock",
+    "run",
+    "owner_unit",
+    "status",
+    "breached",
+    "due_at",
+    "remaining_seconds",
+    "original_due_at",
+    "extensions",
+)
 
 
 def replay(settings: SlaSettings, args: argparse.Namespace) -> int:

@@ -108,3 +108,26 @@ async def test_next_timer_is_the_earliest_of_the_owned_partitions(backend):
         assert await tx.clocks.next_timer([1]) == k.next_timer(late)
         assert await tx.clocks.next_timer([0, 1]) == k.next_timer(early)
         assert await tx.clocks.next_timer([7]) is None
+
+
+async def test_an_extended_clock_and_a_pending_request_load_back_with_their_rows(backend):
+    until = AT + timedelta(days=2, hours=3)  # Wednesday 12:00 in Kunming
+    state, effects = k.fold(
+        [
+            k.ExtensionRequest("x1", "YN-KM-01", until, AT + timedelta(hours=1)),
+            k.ExtensionDecision("x1", True, AT + timedelta(hours=2)),
+            k.ExtensionRequest("x2", "YN-KM-01", until, AT + timedelta(hours=2)),
+        ],
+        POLICY,
+        CALENDARS,
+        assigned(),
+    )
+    async with backend.transaction() as tx:
+        await tx.clocks.save("C-1", 0, state, effects, CALENDARS)
+    async with backend.transaction() as tx:
+        assert await tx.clocks.load("C-1") == state
+        rows = await tx.projection.all_clock_rows()
+    resolve, start = rows[("C-1", "resolve")], rows[("C-1", "start")]
+    assert (resolve["due_at"], resolve["extensions"]) == (until, 1)
+    assert resolve["original_due_at"] == AT + timedelta(hours=8, minutes=30)  # Monday 17:30
+    assert (start["original_due_at"], start["extensions"]) == (None, 0)

@@ -79,3 +79,25 @@ async def test_due_soon_and_breaches_of_the_callers_scope(api):
     ]
     assert (await get(client, "/v1/sla/breaches", "YN-KM-02")).json()["breaches"] == []
     assert (await get(client, "/v1/sla/due", "YN-KM", unit="YN-DL")).status_code == 403
+
+
+async def test_the_resolve_clock_shows_its_original_due_time_and_extensions(api):
+    client, db = api
+    at = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # Monday 09:00 in Kunming
+    until = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)  # Wednesday 12:00
+    inputs = [
+        k.Arrival("complaint", "YN-KM-01", at),
+        k.Assignment("YN-KM-01", "branch", at),
+        k.ExtensionRequest("x1", "YN-KM-01", until, at + timedelta(hours=1)),
+        k.ExtensionDecision("x1", True, at + timedelta(hours=2)),
+    ]
+    state, effects = k.fold(inputs, POLICY, CALENDARS)
+    await FakeClockStore(db).save("C-x", 0, state, effects, CALENDARS)
+    db.complaint_states["C-x"] = to_json(ComplaintState(involved=("YN-KM-01",)))
+    found = await get(client, "/v1/complaints/C-x/clocks", "YN-KM-01")
+    clocks = {clock["name"]: clock for clock in found.json()["clocks"]}
+    resolve = clocks["resolve"]
+    assert resolve["due_at"] == "2026-11-18T12:00:00+08:00"
+    assert resolve["original_due_at"] == "2026-11-16T17:30:00+08:00"
+    assert resolve["extensions"] == 1
+    assert (clocks["start"]["original_due_at"], clocks["start"]["extensions"]) == (None, 0)

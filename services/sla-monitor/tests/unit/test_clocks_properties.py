@@ -21,6 +21,7 @@ from sla_monitor.domain.clocks import (
     ClockBreach,
     ClockPause,
     ClockPolicy,
+    ClockReschedule,
     ClockResumption,
     ClockStart,
     ClockStop,
@@ -30,6 +31,8 @@ from sla_monitor.domain.clocks import (
     CustomerReply,
     CustomerWait,
     DeadlinePromise,
+    ExtensionDecision,
+    ExtensionRequest,
     Reopening,
     Resolution,
     ReturnVisit,
@@ -66,20 +69,32 @@ ACTIONS = (
     "waiting",
     "responded",
     "committed",
+    "requested",
+    "decided",
     "resolved",
     "reopened",
     "visited",
     "closed",
     "tick",
 )
-STEP = st.tuples(
-    st.sampled_from(ACTIONS),
-    st.one_of(st.just(0), st.integers(1, 180), st.integers(180, 4 * 24 * 60)),  # gap, minutes
-    st.sampled_from(UNITS),
-    st.sampled_from(LEVELS),
-    st.booleans(),  # by the owner (accepted, transferred) / an inquiry (received)
-    st.integers(-120, 5 * 24 * 60),  # committed deadline after the commitment, minutes
-)
+
+
+def step(actions: st.SearchStrategy[str]) -> st.SearchStrategy[tuple]:
+    return st.tuples(
+        actions,
+        st.one_of(st.just(0), st.integers(1, 180), st.integers(180, 4 * 24 * 60)),  # gap, min
+        st.sampled_from(UNITS),
+        st.sampled_from(LEVELS),
+        st.booleans(),  # by the owner (accepted, transferred) / an inquiry (received) / on
+        # the last request (decided)
+        st.integers(-120, 5 * 24 * 60),  # committed deadline or until after the action, min
+    )
+
+
+STEP = step(st.sampled_from(ACTIONS))
+# Assigned first, then extension requests and decisions five times as often as the rest.
+EXTENSION_STEP = step(st.sampled_from(ACTIONS + ("requested", "decided") * 4))
+OPENING = [("received", 0, "a", "branch", False, 0), ("assigned", 0, "a", "branch", False, 0)]
 
 
 def calendars(unit: str) -> Calendar:
@@ -88,7 +103,7 @@ def calendars(unit: str) -> Calendar:
 
 def build(steps) -> list:
     """Inputs from drawn steps, in time order; ticks half a minute off the event grid."""
-    now, owner, events = BASE, "a", []
+    now, owner, events, request = BASE, "a", [], "x-none"
     for action, gap, unit, level, flag, ahead in steps:
         if action == "tick":
             now = now + gap * MINUTE + MINUTE / 2
@@ -111,6 +126,13 @@ def build(steps) -> list:
             events.append(Acceptance(actor, now))
         elif action == "committed":
             events.append(DeadlinePromise(now + ahead * MINUTE, now))
+        elif action == "requested":
+            request = f"x{len(events)}"
+            events.append(ExtensionRequest(request, actor, now + ahead * MINUTE, now))
+        elif action == "decided":
+            # Approved three times in four; by the last request's id, or an unknown one.
+            rid = request if flag else "x-unknown"
+            events.append(ExtensionDecision(rid, ahead % 4 != 0, now))
         else:
             kind = {
                 "waiting": CustomerWait,
@@ -129,7 +151,10 @@ def _ceil_minute(moment: datetime) -> datetime:
     return floor if floor == moment else floor + MINUTE
 
 
-SEQUENCES = st.lists(STEP, min_size=1, max_size=25).map(build)
+SEQUENCES = st.one_of(
+    st.lists(STEP, min_size=1, max_size=25).map(build),
+    st.lists(EXTENSION_STEP, min_size=1, max_size=25).map(lambda drawn: build(OPENING + drawn)),
+)
 
 
 def steps(events, policy, state=None):
@@ -177,6 +202,10 @@ def test_every_effect_is_dated_by_its_event_or_the_instant_it_marks(events, poli
             if isinstance(effect, ClockStart | ClockResumption):
                 assert effect.due_at >= effect.time
                 announced[key] = effect.due_at
+            if isinstance(effect, ClockReschedule):
+                assert effect.clock == "resolve" and effect.due_at > effect.previous_due_at
+                assert isinstance(event, ExtensionDecision) and event.approved
+                announced[key] = effect.due_at
 
 
 @FAST
@@ -197,6 +226,10 @@ def test_a_clock_is_never_in_two_states(events, policy):
             if isinstance(effect, ClockStop):
                 assert before in ("running", "paused")
                 status[effect.clock] = effect.outcome
+                continue
+            if isinstance(effect, ClockReschedule):
+                assert before in ("running", "paused")  # and stays so
+                assert effect.run == runs[effect.clock]
                 continue
             sources, after = allowed[type(effect)]
             assert before in sources, (effect, before)

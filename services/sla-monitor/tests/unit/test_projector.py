@@ -13,6 +13,7 @@ from complaints_shared.contracts.envelope import Envelope, derived_id
 from complaints_shared.contracts.registry import parse
 from complaints_shared.organisation import load_organisation
 from sla_monitor.config import SlaSettings
+from sla_monitor.domain.clocks import from_json
 from sla_monitor.service_layer.handlers import ClockProjector
 from sla_monitor.testing.fakes import NO_SESSION, FakeDatabase, FakeOutbox, fake_stores
 
@@ -188,3 +189,80 @@ async def test_an_ordinary_complaint_outside_the_sample_gets_no_visit():
     await handle(p, envelope("e3", resolved(2), AT + timedelta(hours=2)))
     assert not [e for e in outbox.envelopes if e.data["clock"] == "return_visit"]
     assert (CID, "return_visit") not in db.clocks
+
+
+def extension_requested(until: datetime, hours: float = 1) -> c.ExtensionRequested:
+    return c.ExtensionRequested(
+        unit="YN-KM-01", at=AT + timedelta(hours=hours), posted_by="x", until=until, reason="r"
+    )
+
+
+def extension_decided(request_id: str, decision: str, hours: float = 2) -> c.ExtensionDecided:
+    return c.ExtensionDecided(
+        unit="YN-KM",
+        at=AT + timedelta(hours=hours),
+        posted_by="YN-KM",
+        request_id=request_id,
+        decision=decision,
+        reason="r",
+    )
+
+
+async def test_an_approved_extension_moves_the_resolve_clock_and_announces_why():
+    p, db, outbox, wake = projector()
+    await handle(p, envelope("e1", RECEIVED), envelope("e2", ASSIGNED))
+    original = db.clocks[(CID, "resolve")]["due_at"]
+    assert original == AT + timedelta(hours=8, minutes=30)  # Monday 17:30 in Kunming
+    until = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)  # Wednesday 12:00 in Kunming
+    asked = envelope("e3", extension_requested(until), AT + timedelta(hours=1))
+    await handle(p, asked)
+    assert db.clocks[(CID, "resolve")]["due_at"] == original  # asked, not yet decided
+    wake.clear()
+    await handle(p, envelope("e4", extension_decided("e3", "approved"), AT + timedelta(hours=2)))
+    (moved,) = [e for e in outbox.envelopes if e.type == "sla.clock_rescheduled.v1"]
+    assert moved.data == {
+        "clock": "resolve",
+        "owner_unit": "YN-KM-01",
+        "due_at": "2026-11-18T04:00:00Z",
+        "previous_due_at": "2026-11-16T09:30:00Z",
+        "reason": "deadline extension e3 approved",
+    }
+    assert moved.id == derived_id(CID, s.ClockRescheduled.type_name(), "resolve|1|rescheduled:e3")
+    assert (moved.causation_id, moved.time) == ("e4", AT + timedelta(hours=2))
+    row = db.clocks[(CID, "resolve")]
+    assert (row["due_at"], row["original_due_at"], row["extensions"]) == (until, original, 1)
+    assert wake.is_set()  # the ticker's next timer moved
+    # The 75% warning now falls at 75% of the extended budget (17 h): Tuesday 16:15.
+    resolve = from_json(db.complaint_clocks[CID].state).clock("resolve")
+    assert [(t.point, t.at) for t in resolve.pending] == [
+        ("75%", datetime(2026, 11, 17, 8, 15, tzinfo=UTC)),
+        ("1h", datetime(2026, 11, 18, 3, 0, tzinfo=UTC)),
+    ]
+    # Redelivered, the decision emits nothing new and moves nothing further.
+    count = len(outbox.envelopes)
+    await handle(p, envelope("e4", extension_decided("e3", "approved"), AT + timedelta(hours=2)))
+    assert len(outbox.envelopes) == count and db.clocks[(CID, "resolve")] == row
+
+
+async def test_a_refused_extension_or_one_cancelled_by_a_handoff_moves_nothing():
+    p, db, outbox, _ = projector()
+    until = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)
+    await handle(p, envelope("e1", RECEIVED), envelope("e2", ASSIGNED))
+    await handle(p, envelope("e3", extension_requested(until), AT + timedelta(hours=1)))
+    refused = envelope("e4", extension_decided("e3", "refused"), AT + timedelta(hours=2))
+    await handle(p, refused)
+    assert db.clocks[(CID, "resolve")]["extensions"] == 0
+    await handle(p, envelope("e5", extension_requested(until, 3), AT + timedelta(hours=3)))
+    handoff = r.ComplaintAssigned(
+        owner_unit="YN-KM-02",
+        handling_level="branch",
+        rule="t",
+        reason="t",
+        previous_owner="YN-KM-01",
+    )
+    await handle(p, envelope("e6", handoff, AT + timedelta(hours=4)))
+    new_due = db.clocks[(CID, "resolve")]["due_at"]
+    await handle(p, envelope("e7", extension_decided("e5", "approved", 5), AT + timedelta(hours=5)))
+    row = db.clocks[(CID, "resolve")]
+    assert (row["owner_unit"], row["due_at"], row["extensions"]) == ("YN-KM-02", new_due, 0)
+    assert "sla.clock_rescheduled.v1" not in outbox.types()

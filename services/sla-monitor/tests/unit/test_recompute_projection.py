@@ -173,3 +173,85 @@ async def test_a_rebuild_agrees_with_the_live_projection_on_return_visits(monkey
     # Without the organisation nobody owes a visit: the rebuild would disagree.
     blind = await recompute.fold_log("unused", policy(), CALENDARS, at(4))
     assert await replay._compare(fake_stores(db), blind, CALENDARS) == 1
+
+
+async def test_a_rebuild_agrees_with_the_live_projection_on_an_extension(monkeypatch, capsys):
+    """An approved extension folds the same live and from the log: the same due time, original
+    due time and count, and the same `sla.clock_rescheduled` (by id), the decision only naming
+    the request by its event id. A request cancelled by a hand-off moves nothing either way."""
+
+    def at(hours: float) -> datetime:
+        return AT + timedelta(hours=hours)
+
+    until = datetime(2026, 11, 18, 4, 0, tzinfo=UTC)  # Wednesday 12:00 in Kunming
+
+    def asked(hours: float) -> c.ExtensionRequested:
+        return c.ExtensionRequested(
+            unit="YN-KM-01", at=at(hours), posted_by="x", until=until, reason="r"
+        )
+
+    def decided(request_id: str, hours: float) -> c.ExtensionDecided:
+        return c.ExtensionDecided(
+            unit="YN-KM",
+            at=at(hours),
+            posted_by="YN-KM",
+            request_id=request_id,
+            decision="approved",
+            reason="r",
+        )
+
+    handoff = r.ComplaintAssigned(
+        owner_unit="YN-KM-02",
+        handling_level="branch",
+        rule="t",
+        reason="t",
+        previous_owner="YN-KM-01",
+    )
+    accepted = c.ComplaintAccepted(unit="YN-KM-01", at=at(0.5), posted_by="x")
+    log = [
+        ("C-1", RECEIVED, AT),
+        ("C-1", ASSIGNED, AT),
+        ("C-1", accepted, at(0.5)),
+        ("C-1", asked(1), at(1)),
+        ("C-1", decided("e3", 2), at(2)),
+        ("C-2", RECEIVED, AT),
+        ("C-2", ASSIGNED, AT),
+        ("C-2", asked(1), at(1)),
+        ("C-2", handoff, at(1.5)),
+        ("C-2", decided("e7", 2), at(2)),
+    ]
+    envelopes = [
+        Envelope(f"e{n}", "/t", data.type_name(), cid, time, data.model_dump(mode="json"))
+        for n, (cid, data, time) in enumerate(log)
+    ]
+
+    async def read_log(bootstrap, topic, on_total=None):
+        for item in envelopes:
+            key, value, headers = to_kafka(item)
+            yield SimpleNamespace(key=key, value=value, headers=headers, partition=4)
+
+    monkeypatch.setattr(recompute, "read_log", read_log)
+    db, outbox = FakeDatabase(), FakeOutbox()
+    live = ClockProjector(ORG, policy(), asyncio.Event(), fake_stores(db, outbox))
+    registry = live.registry()
+    for item in envelopes:
+        event = parse(item)
+        await registry[type(event)](NO_SESSION, item, event)
+    extended = db.clocks[("C-1", "resolve")]
+    assert (extended["due_at"], extended["extensions"]) == (until, 1)
+    assert db.clocks[("C-2", "resolve")]["extensions"] == 0
+    live_moves = [e for e in outbox.envelopes if e.type == "sla.clock_rescheduled.v1"]
+    assert [e.subject for e in live_moves] == ["C-1"]
+
+    # Rebuilt as of the last event (the live run has had no timer ticks since).
+    rebuilt = await recompute.fold_log("unused", policy(), CALENDARS, at(2), org=ORG)
+    assert await replay._compare(fake_stores(db), rebuilt, CALENDARS) == 0
+    assert "0 differ" in capsys.readouterr().out
+    again = FakeOutbox()
+    await recompute.write_projection(
+        fake_stores(FakeDatabase(), again), rebuilt, CALENDARS, announce=False
+    )
+    rebuilt_moves = [e for e in again.envelopes if e.type == "sla.clock_rescheduled.v1"]
+    assert [(e.id, e.data, e.time) for e in rebuilt_moves] == [
+        (e.id, e.data, e.time) for e in live_moves
+    ]

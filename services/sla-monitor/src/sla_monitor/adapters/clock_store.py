@@ -67,7 +67,8 @@ def clock_rows(
     complaint_id: str, state: k.ComplaintClocks, calendars: k.Calendars
 ) -> list[ClockRow]:
     """The complaint's clocks as rows of `clocks`; a paused clock shows the working time it has
-    left and the due time it would have if resumed the moment it paused."""
+    left and the due time it would have if resumed the moment it paused. An extended clock
+    shows the due time it had before its first approved extension, and how many it had."""
     rows = []
     for clock in state.clocks.values():
         paused = clock.status == "paused"
@@ -89,6 +90,8 @@ def clock_rows(
                 "budget_seconds": int(clock.budget.total_seconds()),
                 "calendar": clock.calendar,
                 "handling_level": clock.level,
+                "original_due_at": clock.original_due_at,
+                "extensions": clock.extensions,
             }
         )
     return rows

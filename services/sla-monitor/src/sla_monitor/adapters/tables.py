@@ -58,6 +58,8 @@ clocks = Table(
     Column("budget_seconds", BigInteger, nullable=False),
     Column("calendar", Text, nullable=False),
     Column("handling_level", Text),
+    Column("original_due_at", DateTime(timezone=True)),  # before the first approved extension
+    Column("extensions", Integer, nullable=False, server_default=text("0")),  # approved ones
     Index("clocks_running_due", "due_at", postgresql_where=text("status = 'running'")),
     Index("clocks_owner", "owner_unit"),
 )

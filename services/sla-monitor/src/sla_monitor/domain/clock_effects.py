@@ -74,6 +74,28 @@ class ClockResumption:
 
 
 @dataclass(frozen=True)
+class ClockReschedule:
+    """A running or paused clock's due time moved (an approved deadline extension).
+
+    For a paused clock both due times are those it would have if resumed at `at`. `key`
+    tells this move from the run's others (the extension request's id), for the event id.
+    """
+
+    clock: ClockName
+    run: int
+    owner: str
+    at: datetime
+    due_at: datetime
+    previous_due_at: datetime
+    reason: str
+    key: str
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
 class ClockStop:
     clock: ClockName
     run: int
@@ -119,4 +141,12 @@ class ClockBreach:
         return self.due_at
 
 
-ClockEffect = ClockStart | ClockPause | ClockResumption | ClockStop | ClockWarning | ClockBreach
+ClockEffect = (
+    ClockStart
+    | ClockPause
+    | ClockResumption
+    | ClockReschedule
+    | ClockStop
+    | ClockWarning
+    | ClockBreach
+)

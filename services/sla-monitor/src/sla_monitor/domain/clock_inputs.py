@@ -86,6 +86,36 @@ class DeadlinePromise:
 
 
 @dataclass(frozen=True)
+class ExtensionRequest:
+    """The owner asks for more time to resolve, up to `until`. The request is known by the id
+    of its event (`request_id`): the decision names it, and carries no `until` of its own."""
+
+    NAME: ClassVar[str] = "complaint.extension_requested"
+    request_id: str
+    unit: str
+    until: datetime
+    at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class ExtensionDecision:
+    """The decision on the extension request `request_id`: approved or refused."""
+
+    NAME: ClassVar[str] = "complaint.extension_decided"
+    request_id: str
+    approved: bool
+    at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
 class _Moment:
     """An action that carries only its time."""
 
@@ -139,6 +169,8 @@ ClockInput = (
     | Transfer
     | Acceptance
     | DeadlinePromise
+    | ExtensionRequest
+    | ExtensionDecision
     | CustomerWait
     | CustomerReply
     | Resolution

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from .clock_effects import CLOCK_ORDER, ROUND_THE_CLOCK, ClockEffect, ClockName
@@ -20,13 +20,15 @@ from .clock_inputs import (
     CustomerReply,
     CustomerWait,
     DeadlinePromise,
+    ExtensionDecision,
+    ExtensionRequest,
     Reopening,
     Resolution,
     ReturnVisit,
     Transfer,
 )
-from .clock_state import Calendars, ComplaintClocks, calendar_of
-from .clock_timers import pause_clock, resume_clock, start_clock, stop_clock
+from .clock_state import Calendars, ComplaintClocks, RequestedExtension, calendar_of
+from .clock_timers import extend_clock, pause_clock, resume_clock, start_clock, stop_clock
 from .policy import ClockPolicy
 from .return_visits import standing_grounds
 
@@ -74,6 +76,16 @@ def _start_resolve(
         level=state.level,
     )
     return state, [started]
+
+
+def _drop_requests(state: ComplaintClocks, *request_ids: str) -> ComplaintClocks:
+    """Without the pending extension requests `request_ids` (all of them if none named)."""
+    if not state.extension_requests:
+        return state
+    if not request_ids:
+        return replace(state, extension_requests=())
+    kept = tuple(r for r in state.extension_requests if r.request_id not in request_ids)
+    return replace(state, extension_requests=kept)
 
 
 def return_visit_grounds(state: ComplaintClocks) -> tuple[str, ...]:
@@ -156,6 +168,8 @@ def assigned(
     ):
         return state, []  # delivered twice
     policy.days_for(event.handling_level)  # refuse an unknown level before changing anything
+    if event.owner_unit != state.owner:
+        state = _drop_requests(state)  # a hand-off cancels a pending extension request
     state, effects = _stop(state, OWNER_CLOCKS, "cancelled", at, cal)
     owner, level = event.owner_unit, event.handling_level
     state = replace(state, owner=owner, level=level, assigned_at=at)
@@ -182,6 +196,7 @@ def transferred(
 ) -> Outcome:
     if event.from_unit != state.owner:
         return state, []  # not the current owner's hand-off (or already superseded)
+    state = _drop_requests(state)  # a hand-off cancels a pending extension request
     state, met = _stop(state, ("transfer",), "met", at, cal)
     state, cancelled = _stop(state, OWNER_CLOCKS, "cancelled", at, cal)
     return state, met + cancelled
@@ -254,9 +269,60 @@ def deadline_committed(
     return state, [*effects, started]
 
 
+def extension_requested(
+    state: ComplaintClocks,
+    event: ExtensionRequest,
+    at: datetime,
+    policy: ClockPolicy,
+    cal: Calendars,
+) -> Outcome:
+    """Remember what the request asks for, by its id, until it is decided or cancelled."""
+    if state.extension_request(event.request_id) is not None:
+        return state, []  # delivered twice
+    request = RequestedExtension(event.request_id, event.until.astimezone(UTC), state.owner)
+    return replace(state, extension_requests=(*state.extension_requests, request)), []
+
+
+def extension_decided(
+    state: ComplaintClocks,
+    event: ExtensionDecision,
+    at: datetime,
+    policy: ClockPolicy,
+    cal: Calendars,
+) -> Outcome:
+    """An approval moves the requesting owner's `resolve` clock to the `until` asked for (only
+    ever later); a refusal, or a request not pending (unknown, decided, cancelled), changes
+    nothing."""
+    request = state.extension_request(event.request_id)
+    if request is None:
+        return state, []
+    state = _drop_requests(state, request.request_id)
+    resolve = state.clock("resolve")
+    if (
+        not event.approved
+        or resolve is None
+        or not resolve.active
+        or request.owner is None
+        or request.owner != state.owner
+        or resolve.owner != request.owner
+    ):
+        return state, []
+    extended, moved = extend_clock(
+        resolve,
+        request.until,
+        at,
+        reason=f"deadline extension {request.request_id} approved",
+        key=request.request_id,
+        policy=policy,
+        calendars=cal,
+    )
+    return state.with_clock(extended), [moved] if moved is not None else []
+
+
 def resolved(
     state: ComplaintClocks, event: Resolution, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
+    state = _drop_requests(state)  # replied: no more time is needed
     state, met = _stop(state, RESOLVED_CLOCKS, "met", at, cal)
     state, started = _start_return_visit(state, at, policy, cal)
     return state, met + started
@@ -284,7 +350,7 @@ def reopened(
 def closed(
     state: ComplaintClocks, event: Closing, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
-    state, effects = _stop(state, ALL_CLOCKS, "cancelled", at, cal)
+    state, effects = _stop(_drop_requests(state), ALL_CLOCKS, "cancelled", at, cal)
     return replace(state, closed=True), effects
 
 
@@ -296,6 +362,8 @@ RULES: dict[type, Rule] = {
     CustomerWait: waiting_on_customer,
     CustomerReply: customer_responded,
     DeadlinePromise: deadline_committed,
+    ExtensionRequest: extension_requested,
+    ExtensionDecision: extension_decided,
     Resolution: resolved,
     Reopening: reopened,
     ReturnVisit: return_visit_recorded,

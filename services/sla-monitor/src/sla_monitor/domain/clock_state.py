@@ -54,6 +54,12 @@ class Clock:
     pending: tuple[Timer, ...] = ()
     fired: tuple[str, ...] = ()
     breached: bool = False
+    # Approved deadline extensions (`resolve` only): how many this run had, the due time it
+    # had before the first, and the latest `until` granted, which the due time never precedes
+    # (an `until` outside working time adds no working time but still counts as the deadline).
+    extensions: int = 0
+    original_due_at: datetime | None = None
+    extended_until: datetime | None = None
 
     @property
     def active(self) -> bool:
@@ -61,11 +67,22 @@ class Clock:
 
 
 @dataclass(frozen=True)
+class RequestedExtension:
+    """An extension request still waiting for its decision: the id of its event, the instant
+    asked for, and the owner whose `resolve` clock it would move."""
+
+    request_id: str
+    until: datetime
+    owner: str | None
+
+
+@dataclass(frozen=True)
 class ComplaintClocks:
     """What the fold remembers about one complaint: its owner and its clocks, one per name.
 
     `visit_owner` and `visit_grounds` (from receipt) and `reopened` (once reopened) decide
-    whether a resolution starts a return visit, and whose it is.
+    whether a resolution starts a return visit, and whose it is. `extension_requests` are the
+    pending extension requests, by request id (the decision carries only the id).
     """
 
     kind: Literal["complaint", "inquiry"] | None = None
@@ -79,9 +96,14 @@ class ComplaintClocks:
     visit_grounds: tuple[str, ...] = ()
     reopened: bool = False
     clocks: Mapping[str, Clock] = field(default_factory=dict)
+    extension_requests: tuple[RequestedExtension, ...] = ()
 
     def clock(self, name: str) -> Clock | None:
         return self.clocks.get(name)
+
+    def extension_request(self, request_id: str) -> RequestedExtension | None:
+        """The pending request whose event id is `request_id`, if there is one."""
+        return next((r for r in self.extension_requests if r.request_id == request_id), None)
 
     def with_clock(self, clock: Clock) -> ComplaintClocks:
         merged = {**self.clocks, clock.name: clock}
@@ -102,6 +124,15 @@ def advance(cal: Calendar, since: datetime, span: timedelta) -> datetime:
     return add_working_time(cal, since, span).astimezone(UTC)
 
 
+def due_from(clock: Clock, cal: Calendar, since: datetime) -> datetime:
+    """When `clock` is due if it counts from `since` with the working time it has left: when
+    that time runs out, but never before an extension's `until`."""
+    due = advance(cal, since, clock.budget - clock.used)
+    if clock.extended_until is not None and clock.extended_until > due:
+        return clock.extended_until
+    return due
+
+
 def remaining_at(clock: Clock, at: datetime, calendars: Calendars) -> timedelta:
     """The working time left on `clock` at `at`: never negative, frozen while paused or stopped."""
     left = clock.budget - clock.used
@@ -117,7 +148,7 @@ def projected_due(clock: Clock, at: datetime, calendars: Calendars) -> datetime 
         return clock.due_at
     if clock.status == "paused":
         resume = max(at.astimezone(UTC), clock.since)
-        return advance(calendar_of(clock, calendars), resume, clock.budget - clock.used)
+        return due_from(clock, calendar_of(clock, calendars), resume)
     return None
 
 
@@ -129,14 +160,24 @@ def _dump(value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, timedelta):
         return value / timedelta(seconds=1)
-    if isinstance(value, Timer):
+    if isinstance(value, Timer | RequestedExtension):
         return {f.name: _dump(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple):
         return [_dump(item) for item in value]
     return value
 
 
-_INSTANTS = {"at", "started_at", "since", "due_at", "received_at", "assigned_at"}
+_INSTANTS = {
+    "at",
+    "started_at",
+    "since",
+    "due_at",
+    "received_at",
+    "assigned_at",
+    "until",
+    "original_due_at",
+    "extended_until",
+}
 _SPANS = {"remaining", "budget", "used"}
 
 
@@ -149,6 +190,10 @@ def _load(name: str, value: Any) -> Any:
         return timedelta(seconds=value)
     if name == "pending":
         return tuple(Timer(**{k: _load(k, v) for k, v in item.items()}) for item in value)
+    if name == "extension_requests":
+        return tuple(
+            RequestedExtension(**{k: _load(k, v) for k, v in item.items()}) for item in value
+        )
     if name in ("fired", "visit_grounds"):
         return tuple(value)
     return value

@@ -6,6 +6,11 @@ A point is defined by the working time used: "75%" is 75% of the budget used; "1
 budget less one hour used, i.e. one hour of *working* time before due (real time for the
 round-the-clock clocks). After a pause the remaining points are recomputed from the resume,
 so pauses push them back exactly as they push back the due time.
+
+An approved deadline extension (`extend_clock`) adds to the budget the working time between
+the due time and the `until` granted, and the due time never falls before that `until`; the
+points not yet fired are recomputed against the new budget, and a point already fired (or the
+breach) does not fire again in the run.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from .clock_effects import (
     ClockEffect,
     ClockName,
     ClockPause,
+    ClockReschedule,
     ClockResumption,
     ClockStart,
     ClockStop,
@@ -32,6 +38,7 @@ from .clock_state import (
     Timer,
     advance,
     calendar_of,
+    due_from,
     projected_due,
     remaining_at,
 )
@@ -51,8 +58,7 @@ def _schedule(clock: Clock, policy: ClockPolicy, calendars: Calendars) -> Clock:
         for label, used in policy.warning_points(clock.budget)
         if label not in clock.fired and used >= clock.used
     )
-    due = advance(cal, clock.since, clock.budget - clock.used)
-    return replace(clock, due_at=due, pending=pending)
+    return replace(clock, due_at=due_from(clock, cal, clock.since), pending=pending)
 
 
 def start_clock(
@@ -103,6 +109,42 @@ def resume_clock(
     )
     assert running.due_at is not None
     return running, ClockResumption(clock.name, clock.run, clock.owner, at, running.due_at)
+
+
+def extend_clock(
+    clock: Clock,
+    until: datetime,
+    at: datetime,
+    *,
+    reason: str,
+    key: str,
+    policy: ClockPolicy,
+    calendars: Calendars,
+) -> tuple[Clock, ClockReschedule | None]:
+    """An approved extension of a running or paused clock up to `until`, decided at `at`.
+
+    It counts (`extensions`, and `original_due_at` keeps the due time before the first), but
+    moves the due time only forward: an `until` at or before the current due time (for a
+    paused clock, the due time it would have if resumed at `at`) leaves it where it is, and
+    then there is nothing to announce. A breach already fired stays fired.
+    """
+    current = projected_due(clock, at, calendars)
+    assert current is not None, f"{clock.name} is {clock.status}"
+    counted = replace(
+        clock,
+        extensions=clock.extensions + 1,
+        original_due_at=clock.original_due_at or current,
+    )
+    if until <= current:
+        return counted, None
+    extra = working_time_between(calendar_of(clock, calendars), current, until)
+    extended = replace(counted, budget=clock.budget + extra, extended_until=until)
+    if extended.status == "running":
+        extended = _schedule(extended, policy, calendars)
+    due = projected_due(extended, at, calendars)
+    assert due is not None
+    moved = ClockReschedule(clock.name, clock.run, clock.owner, at, due, current, reason, key)
+    return extended, moved
 
 
 def stop_clock(

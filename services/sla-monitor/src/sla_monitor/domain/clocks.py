@@ -25,6 +25,14 @@ gives the same states and effects. The rules (one function each in `clock_rules`
   before, or one in the sample of the rest (`return_visits`). Its owner is the supervision
   line of the province where the complaint was received (HQ's quality-service group for one
   received at HQ), resolved from the organisation by the service layer.
+- `extension_requested` is remembered by its event id (the request id) with the `until` it
+  asks for and the owner asking; `extension_decided` approved for a pending request moves
+  that owner's running or paused `resolve` clock to `until`, only ever later (an earlier
+  `until` leaves the due time), announcing the move; the clock counts its approved extensions
+  and keeps the due time it had before the first. Warning points not yet fired move with the
+  due time; one already fired, and a breach already fired, stay fired. A refusal, an unknown
+  or already decided request, changes nothing. A hand-off (`transferred` from the owner, or
+  `assigned` to another owner), `resolved` and `closed` cancel pending requests.
 - `return_visit_recorded` meets `return_visit`.
 - `reopened` cancels a running `return_visit` (a new one starts at the next resolution) and
   restarts `resolve` with a fresh budget from the reopen time; `customer` measures receipt to
@@ -50,6 +58,7 @@ from .clock_effects import (
     ClockEffect,
     ClockName,
     ClockPause,
+    ClockReschedule,
     ClockResumption,
     ClockStart,
     ClockStop,
@@ -64,6 +73,8 @@ from .clock_inputs import (
     CustomerReply,
     CustomerWait,
     DeadlinePromise,
+    ExtensionDecision,
+    ExtensionRequest,
     Reopening,
     Resolution,
     ReturnVisit,
@@ -75,6 +86,7 @@ from .clock_state import (
     Calendars,
     Clock,
     ComplaintClocks,
+    RequestedExtension,
     from_json,
     projected_due,
     remaining_at,
@@ -98,6 +110,7 @@ __all__ = [
     "ClockName",
     "ClockPause",
     "ClockPolicy",
+    "ClockReschedule",
     "ClockResumption",
     "ClockStart",
     "ClockStop",
@@ -107,7 +120,10 @@ __all__ = [
     "CustomerReply",
     "CustomerWait",
     "DeadlinePromise",
+    "ExtensionDecision",
+    "ExtensionRequest",
     "Reopening",
+    "RequestedExtension",
     "Resolution",
     "ReturnVisit",
     "TimerTick",
@@ -132,7 +148,11 @@ def decide(
     A `TimerTick` fires what is due at or before its instant; any other event first fires
     what was due strictly before its time, then applies its rule.
     """
-    for moment in (event.time, getattr(event, "committed_deadline", event.time)):
+    moments = (
+        event.time,
+        *(getattr(event, f, event.time) for f in ("committed_deadline", "until")),
+    )
+    for moment in moments:
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError(f"{type(event).__name__} has a naive time {moment.isoformat()}")
     at = event.time.astimezone(UTC)

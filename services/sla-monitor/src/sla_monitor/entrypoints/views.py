@@ -30,7 +30,9 @@ def visible_rows(org: Organisation, caller: str, rows: Iterable[Row]) -> list[Ro
 
 def clock_view(org: Organisation, row: Mapping[str, Any]) -> dict[str, Any]:
     """One clock; a paused clock shows its remaining working time and the due time it would
-    have if resumed at once."""
+    have if resumed at once. `extensions` counts the approved deadline extensions of the run
+    (only `resolve` is ever extended) and `original_due_at` is the due time it had before the
+    first (null when it had none)."""
     view = {
         "name": row["clock"],
         "run": row["run"],
@@ -43,6 +45,8 @@ def clock_view(org: Organisation, row: Mapping[str, Any]) -> dict[str, Any]:
         "budget_seconds": row["budget_seconds"],
         "calendar": row["calendar"],
         "handling_level": row["handling_level"],
+        "original_due_at": row.get("original_due_at"),
+        "extensions": row.get("extensions") or 0,
     }
     return local_to(org, row["owner_unit"], view)
 

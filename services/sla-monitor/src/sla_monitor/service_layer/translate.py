@@ -29,6 +29,8 @@ LISTENS_TO: tuple[type[Event], ...] = (
     r.ComplaintTransferred,
     c.ComplaintAccepted,
     c.DeadlineCommitted,
+    c.ExtensionRequested,
+    c.ExtensionDecided,
     c.WaitingOnCustomer,
     c.CustomerResponded,
     c.Resolved,
@@ -54,7 +56,8 @@ def visit_owners(org: Organisation | None) -> VisitOwners:
 
 def clock_input(envelope: Envelope, event: Event, owners: VisitOwners) -> k.ClockInput | None:
     """The fold's input for a log event; its time is the event's time. A receipt carries what
-    decides its return visit and, from `owners`, who would owe it."""
+    decides its return visit and, from `owners`, who would owe it; an extension request is
+    known by its event's id."""
     at = envelope.time
     match event:
         case c.ComplaintReceived():
@@ -76,6 +79,10 @@ def clock_input(envelope: Envelope, event: Event, owners: VisitOwners) -> k.Cloc
             return k.Acceptance(event.unit, event.at)
         case c.DeadlineCommitted():
             return k.DeadlinePromise(event.committed_deadline, event.at)
+        case c.ExtensionRequested():
+            return k.ExtensionRequest(envelope.id, event.unit, event.until, event.at)
+        case c.ExtensionDecided():
+            return k.ExtensionDecision(event.request_id, event.decision == "approved", event.at)
         case c.WaitingOnCustomer():
             return k.CustomerWait(event.at)
         case c.CustomerResponded():
@@ -121,6 +128,14 @@ def effect_event(
                 resumed_at=effect.at,
                 due_at=effect.due_at,
             ), f"resumed@{effect.at.isoformat()}"
+        case k.ClockReschedule():
+            return s.ClockRescheduled(
+                clock=effect.clock,
+                owner_unit=effect.owner,
+                due_at=effect.due_at,
+                previous_due_at=effect.previous_due_at,
+                reason=effect.reason,
+            ), f"rescheduled:{effect.key}"
         case k.ClockStop():
             return s.ClockStopped(
                 clock=effect.clock,
