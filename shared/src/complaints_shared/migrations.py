@@ -10,7 +10,11 @@ from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from .messaging.tables import OUTBOX_TRIGGER_SQL, define_messaging_tables
+from .messaging.tables import (
+    OUTBOX_TRIGGER_SQL,
+    define_consumer_positions,
+    define_messaging_tables,
+)
 
 
 def upgrade(package: str, database_url: str) -> None:
@@ -49,7 +53,20 @@ def run_env(target_metadata: MetaData) -> None:
 def create_messaging_tables_v1() -> None:
     """Version 1 of the outbox and processed-events tables, for a service's first migration."""
     metadata = MetaData()
-    define_messaging_tables(metadata)
-    metadata.create_all(op.get_bind())
+    outbox, processed = define_messaging_tables(metadata)
+    # Only these two: later tables (consumer_positions) come with later revisions.
+    metadata.create_all(op.get_bind(), tables=[outbox, processed])
     for statement in OUTBOX_TRIGGER_SQL:
         op.execute(statement)
+
+
+def create_consumer_positions_v1() -> None:
+    """Version 1 of `consumer_positions` (group, topic, partition -> next offset), for the
+    revision of each service that moves its consumer's position into its own database."""
+    metadata = MetaData()
+    define_consumer_positions(metadata)
+    metadata.create_all(op.get_bind(), checkfirst=True)
+
+
+def drop_consumer_positions_v1() -> None:
+    op.drop_table("consumer_positions")

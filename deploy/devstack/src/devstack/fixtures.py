@@ -32,9 +32,12 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
 
 
 @contextmanager
-def running_postgres(prefix: str = "complaints-pg-") -> Iterator[EmbeddedPostgres]:
+def running_postgres(
+    prefix: str = "complaints-pg-", *, durable: bool = True
+) -> Iterator[EmbeddedPostgres]:
+    """A fresh server in a scratch directory; `durable=False` for throw-away test data."""
     with scratch_dir(prefix) as workdir:
-        server = EmbeddedPostgres(workdir / "data", free_port())
+        server = EmbeddedPostgres(workdir / "data", free_port(), durable=durable)
         try:
             server.start()
             yield server

