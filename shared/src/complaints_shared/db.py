@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext import asyncio as sa_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
+    # Looked up at call time: tracing (telemetry.instrument_libraries) wraps the function.
+    return sa_asyncio.create_async_engine(
+        url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True
+    )
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker:
