@@ -6,6 +6,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .i18n import CONTENT_LANGUAGE, negotiate, translate_text, translate_title
 from .problems import PROBLEM_JSON
 
 
@@ -48,20 +49,29 @@ class BodyLimitMiddleware:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        accept = dict(scope.get("headers") or []).get(b"accept-language", b"")
+        language = negotiate(accept.decode("latin-1"))
         body = json.dumps(
             {
                 "type": "about:blank",
-                "title": "Request body too large",
+                "title": translate_title("Request body too large", language, 413),
                 "status": 413,
-                "detail": f"the body may be at most {self.max_bytes} bytes",
+                "detail": translate_text(
+                    f"the body may be at most {self.max_bytes} bytes", language
+                ),
                 "instance": scope.get("path", ""),
-            }
+            },
+            ensure_ascii=False,
         ).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", PROBLEM_JSON.encode())],
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-language", CONTENT_LANGUAGE[language].encode()),
+                    (b"vary", b"Accept-Language"),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

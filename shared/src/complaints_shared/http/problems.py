@@ -1,4 +1,8 @@
-"""RFC 9457 problem details for every error, naming each bad field."""
+"""RFC 9457 problem details for every error, naming each bad field.
+
+Problems are raised with English titles and details; the handlers answer in the reader's language
+(`i18n`: Chinese by default, English when `Accept-Language` prefers it), with `Content-Language`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import TRANSIENT
 from ..logging import get_logger
+from .i18n import (
+    CONTENT_LANGUAGE,
+    Language,
+    negotiate,
+    translate_text,
+    translate_title,
+    validation_message,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger(__name__)
@@ -46,6 +58,11 @@ def field_error(field: str, message: str) -> dict[str, str]:
     return {"field": field, "message": message}
 
 
+def language_of(request: Request) -> Language:
+    """The language a problem document for this request is written in."""
+    return negotiate(request.headers.get("accept-language"))
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -55,6 +72,40 @@ def problem_response(
     type: str = "about:blank",
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """The problem document, its English title, detail and field messages translated into the
+    request's language (field names and extension members stay as they are)."""
+    language = language_of(request)
+    return _document(
+        request,
+        language,
+        status,
+        translate_title(title, language, status),
+        translate_text(detail, language) if detail else detail,
+        [localized_error(e, language) for e in errors] if errors else errors,
+        type,
+        headers,
+        extensions,
+    )
+
+
+def localized_error(error: dict[str, str], language: Language) -> dict[str, str]:
+    message = error.get("message")
+    if message is None:
+        return error
+    return {**error, "message": translate_text(message, language)}
+
+
+def _document(
+    request: Request,
+    language: Language,
+    status: int,
+    title: str,
+    detail: str | None,
+    errors: list[dict[str, str]] | None,
+    type: str,
+    headers: dict[str, str] | None,
+    extensions: dict[str, Any] | None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         **(extensions or {}),
@@ -67,7 +118,11 @@ def problem_response(
         body["detail"] = detail
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    answer_headers = dict(headers or {})
+    answer_headers["Content-Language"] = CONTENT_LANGUAGE[language]
+    vary = answer_headers.get("Vary")
+    answer_headers["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=answer_headers)
 
 
 def _field_name(error: dict[str, Any], tags: frozenset[str] | set[str]) -> str:
@@ -87,9 +142,14 @@ def install_problem_handlers(
 ) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [field_error(_field_name(e, union_tags), e["msg"]) for e in exc.errors()]
+        language = language_of(request)
+        errors = [
+            field_error(_field_name(e, union_tags), validation_message(e, language))
+            for e in exc.errors()
+        ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem_response(request, 422, "Invalid request", detail, errors)
+        title = translate_title("Invalid request", language, 422)
+        return _document(request, language, 422, title, detail, errors, "about:blank", None, None)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
