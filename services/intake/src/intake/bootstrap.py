@@ -19,6 +19,7 @@ from .adapters.worklist import SqlWorklist
 from .config import IntakeSettings
 from .entrypoints.api import router
 from .entrypoints.form_api import router as form_router
+from .service_layer.personal_data import PersonalDataService, erase_expired_forever
 from .service_layer.projection import Projection
 from .service_layer.queries import Queries
 from .service_layer.submissions import Submissions
@@ -35,9 +36,18 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     )
 
     projection = Projection(org)
+    transactions = sql_transactions(plumbing.sessions, plumbing.outbox)
 
     async def startup(app: FastAPI) -> None:
         plumbing.start(plumbing.relay.run(), plumbing.consumer({Event: projection.project}).run())
+        if settings.customer_retention_days:
+            plumbing.start(
+                erase_expired_forever(
+                    personal_data,
+                    settings.customer_retention_days,
+                    settings.retention_check_seconds,
+                )
+            )
 
     app = create_service_app(
         title="Complaint intake",
@@ -49,13 +59,20 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.state.settings = settings
     app.state.org = org
     app.state.auth = TokenVerifier.from_settings(settings)  # refuses the dev secret
+    master_key = settings.master_key()  # refuses the development key outside DEV_MODE
+    personal_data = PersonalDataService(transactions, org, master_key=master_key)
     app.state.submissions = Submissions(
-        sql_transactions(plumbing.sessions, plumbing.outbox),
+        transactions,
         org,
         customer_secret=settings.customer_key_secret.get_secret_value().encode(),
+        master_key=master_key,
     )
+    app.state.personal_data = personal_data
     app.state.queries = Queries(
-        org, SqlComplaintReads(plumbing.sessions), SqlWorklist(plumbing.sessions)
+        org,
+        SqlComplaintReads(plumbing.sessions),
+        SqlWorklist(plumbing.sessions),
+        accounts=personal_data.account,
     )
     app.include_router(router)
     app.include_router(form_router)

@@ -45,7 +45,8 @@ class StoreSet:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
-    with running_postgres("intake-it-pg-") as server:
+    # Throw-away data: fsync, synchronous_commit and full_page_writes off, for speed.
+    with running_postgres("intake-it-pg-", durable=False) as server:
         yield server
 
 

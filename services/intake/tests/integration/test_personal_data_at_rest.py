@@ -1,11 +1,13 @@
-"""Where the customer's contact lies in clear in intake's database, after registering
+"""Where the customer's personal data lies in clear in intake's database, after registering
 complaints and projecting their events: every text, JSON and binary column of every table is
-read back and searched for the phone (however it is spelled), the email and the name.
+read back and searched for the phone (however it is spelled), the email, the name and the
+account of what happened.
 
-Only the outbox holds them: it carries the full `complaint.received` event as the log does
-(keeping the log's personal data unreadable to all but the owner is a separate, later change;
-then the outbox leaves this list too). The customer keys are HMACs, the views and the
-timeline are masked.
+Nowhere: the outbox carries `complaint.received` as the log does, the customer masked and the
+rest sealed; `data_keys` holds each complaint's data key wrapped by the master key; the
+customer keys are HMACs; the views and the timeline are masked. After erasure the sealed value
+cannot be opened (the data key is gone), `GET /customer` is 410, and the complaint is still
+there to count.
 """
 
 from __future__ import annotations
@@ -18,18 +20,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from complaints_shared.contracts import complaint_events as c
-from complaints_shared.contracts.envelope import from_kafka
+from complaints_shared.contracts.envelope import Envelope, from_kafka
 from complaints_shared.contracts.registry import parse
 from complaints_shared.messaging.outbox import Outbox, decode_headers
 from complaints_shared.organisation import load_organisation
+from complaints_shared.sealing import InvalidTag, new_data_key, open_sealed, unwrap_key
 from intake.adapters import tables
+from intake.adapters.reads import SqlComplaintReads
 from intake.adapters.registry import sql_transactions
+from intake.adapters.worklist import SqlWorklist
 from intake.domain.customers import customer_key
+from intake.domain.personal_data import Contact, Registration
+from intake.service_layer.personal_data import Gone, PersonalDataService
 from intake.service_layer.projection import Projection
+from intake.service_layer.queries import Queries
 from intake.service_layer.submissions import Submissions
 
 pytestmark = pytest.mark.integration
@@ -42,19 +50,21 @@ OTHER_PHONE = "13900139000"
 SPELLINGS = ["+86 138 0013 8000", PHONE, "138-0013-8000"]
 EMAIL = "zhang.sanfeng@example.cn"
 NAME = "张三丰"
+SUMMARY = "card swallowed by the machine at the Beijing Road outlet"
+MASTER_KEY = bytes(range(32))
 # A run of digits with the separators a phone is written with.
 NUMBERISH = re.compile(r"[0-9][0-9 ()+\-]*[0-9]")
 
 
-def received(phone: str, minutes: int) -> c.ComplaintReceived:
-    return c.ComplaintReceived(
+def registration(phone: str, minutes: int) -> Registration:
+    return Registration(
         kind="complaint",
         channel="hotline",
         receiving_unit="YN-KM-01",
         business_line="cards",
         received_at=T0 + timedelta(minutes=minutes),
-        customer=c.Customer(name=NAME, phone=phone, email=EMAIL, key_customer=True),
-        summary="card swallowed by the machine",
+        customer=Contact(name=NAME, phone=phone, email=EMAIL, key_customer=True),
+        summary=SUMMARY,
         asks_for="the card back",
         posted_by="YN-KM-01",
     )
@@ -88,6 +98,8 @@ def in_clear(value: str) -> set[str]:
         found.add("email")
     if NAME in value:
         found.add("name")
+    if "swallowed" in value:
+        found.add("summary")
     return found
 
 
@@ -101,32 +113,60 @@ async def sessions(
     return intake_sessions
 
 
-async def register_and_project(sessions: async_sessionmaker[AsyncSession]) -> None:
+def personal_data(sessions: async_sessionmaker[AsyncSession]) -> PersonalDataService:
+    return PersonalDataService(
+        sql_transactions(sessions, Outbox(tables.outbox)), ORG, master_key=MASTER_KEY
+    )
+
+
+async def register(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
     submissions = Submissions(
-        sql_transactions(sessions, Outbox(tables.outbox)), ORG, customer_secret=SECRET
+        sql_transactions(sessions, Outbox(tables.outbox)),
+        ORG,
+        customer_secret=SECRET,
+        master_key=MASTER_KEY,
     )
     phones = [*SPELLINGS, OTHER_PHONE]
+    ids = []
     for minutes, phone in enumerate(phones):
-        event = received(phone, minutes)
-        await submissions.submit_complaint(
+        registered = registration(phone, minutes)
+        recorded = await submissions.submit_complaint(
             caller="YN-KM-01",
-            event=event,
-            received_at=event.received_at,
+            registration=registered,
+            received_at=registered.received_at,
             key=f"key-{minutes}",
-            body=event.model_dump(mode="json", exclude={"posted_by"}),
+            body=registered.model_dump(mode="json", exclude={"posted_by"}),
         )
-    projection = Projection(ORG)
-    async with sessions.begin() as session:
+        ids.append(recorded.complaint_id)
+    return ids
+
+
+async def outbox(sessions: async_sessionmaker[AsyncSession]) -> list[Envelope]:
+    async with sessions() as session:
         rows = (await session.execute(select(tables.outbox).order_by(tables.outbox.c.id))).all()
-        for row in rows:
-            envelope = from_kafka(row.key.encode(), row.value, decode_headers(row.headers))
+    return [from_kafka(row.key.encode(), row.value, decode_headers(row.headers)) for row in rows]
+
+
+async def project(sessions: async_sessionmaker[AsyncSession], done: int = 0) -> int:
+    """Project the outbox's events after the first `done` (as the consumer would, from the
+    log); how many the outbox holds."""
+    projection = Projection(ORG)
+    envelopes = await outbox(sessions)
+    async with sessions.begin() as session:
+        for envelope in envelopes[done:]:
             event = parse(envelope)
             assert event is not None
             await projection.project(session, envelope, event)
+    return len(envelopes)
 
 
-async def test_the_contact_is_in_clear_in_the_outbox_only(sessions):
-    await register_and_project(sessions)
+async def register_and_project(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    ids = await register(sessions)
+    await project(sessions)
+    return ids
+
+
+async def in_clear_where(sessions: async_sessionmaker[AsyncSession]) -> dict[str, set[str]]:
     where: dict[str, set[str]] = {}
     async with sessions() as session:
         for table in tables.metadata.sorted_tables:
@@ -136,8 +176,83 @@ async def test_the_contact_is_in_clear_in_the_outbox_only(sessions):
                         found = in_clear(string)
                         if found:
                             where.setdefault(table.name, set()).update(found)
-    # Today the outbox carries the received event whole (see the module's docstring).
-    assert where == {"outbox": {"phone", "email", "name"}}
+    return where
+
+
+async def test_the_personal_data_is_in_clear_nowhere(sessions):
+    ids = await register_and_project(sessions)
+    assert await in_clear_where(sessions) == {}
+    async with sessions() as session:
+        keys = tables.data_keys.c
+        rows = (await session.execute(select(keys.complaint_id, keys.wrapped_key))).all()
+    wrapped = {row.complaint_id: bytes(row.wrapped_key) for row in rows}
+    assert set(wrapped) == set(ids) and all(len(key) == 40 for key in wrapped.values())
+    # What the log carries opens with the complaint's own key, unwrapped by the master key.
+    received = [e for e in await outbox(sessions) if e.type == "complaint.received.v2"]
+    assert [e.subject for e in received] == ids
+    first = received[0]
+    sealed = c.Sealed.model_validate(first.data["sealed"])
+    data = c.PersonalData.model_validate_json(
+        open_sealed(unwrap_key(MASTER_KEY, wrapped[first.subject]), sealed)
+    )
+    assert (data.name, data.phone, data.email, data.summary) == (NAME, SPELLINGS[0], EMAIL, SUMMARY)
+
+
+async def test_after_erasure_the_sealed_value_cannot_be_opened_and_the_complaint_still_counts(
+    sessions,
+):
+    ids = await register_and_project(sessions)
+    erased, kept = ids[0], ids[1]
+    service = personal_data(sessions)
+    read = await service.read_contact(caller="YN-KM-01", complaint_id=erased, reason="call back")
+    assert read.name == NAME
+    assert await service.erase(caller="YN", complaint_id=erased, reason="the customer asked")
+    assert not await service.erase(caller="YN-CS", complaint_id=erased, reason="again")
+    done = await project(sessions, len(ids))
+    assert done == len(ids) + 2  # the read and the erasure, through the outbox
+
+    async with sessions() as session:
+        keys = set((await session.execute(select(tables.data_keys.c.complaint_id))).scalars())
+        customers = set(
+            (await session.execute(select(tables.customer_keys.c.complaint_id))).scalars()
+        )
+    assert erased not in keys and kept in keys
+    assert erased not in customers and kept in customers
+    sealed = c.Sealed.model_validate(
+        next(e for e in await outbox(sessions) if e.subject == erased).data["sealed"]
+    )
+    with pytest.raises(InvalidTag):  # no key is left; no other key opens it
+        open_sealed(new_data_key(), sealed)
+    with pytest.raises(Gone):
+        await service.read_contact(caller="YN-KM-01", complaint_id=erased, reason="r")
+    assert (await service.read_contact(caller="YN-KM-01", complaint_id=kept, reason="r")).name
+
+    queries = Queries(
+        ORG, SqlComplaintReads(sessions), SqlWorklist(sessions), accounts=service.account
+    )
+    view = await queries.complaint("YN-KM-01", erased)
+    assert view["customer"] == {"erased": True} and view["status"] == "received"
+    timeline = await queries.timeline("YN-KM-01", erased, T0 + timedelta(hours=1))
+    assert timeline["events"][0]["data"]["customer"] == {"erased": True}
+    assert [e["type"] for e in timeline["events"]] == [
+        "complaint.received",
+        "personal_data.read",
+        "personal_data.erased",
+    ]
+    form = await queries.form("YN-KM-01", erased, T0 + timedelta(hours=1))
+    assert form["customer"] == {"erased": True} and form["summary"] is None
+    assert (await queries.form("YN-KM-01", kept, T0))["summary"] == SUMMARY
+    async with sessions() as session:
+        snapshots = (
+            await session.execute(
+                select(tables.timeline_entries.c.view_after).where(
+                    tables.timeline_entries.c.complaint_id == erased
+                )
+            )
+        ).scalars()
+        assert all(s["view"]["customer"] == {"erased": True} for s in snapshots)
+        counted = await session.scalar(select(func.count()).select_from(tables.complaint_views))
+    assert counted == len(ids)  # the complaint still counts
 
 
 async def test_the_customer_is_a_keyed_hash_and_the_views_count_prior_complaints(sessions):

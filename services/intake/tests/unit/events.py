@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope, new_id
 from complaints_shared.organisation import load_organisation
+from intake.domain.personal_data import Contact, Registration
 
 ORG = load_organisation(Path(__file__).resolve().parents[4] / "deploy/demo/organisation.yaml")
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Kunming (+08:00)
@@ -21,15 +23,35 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def received(unit: str = "YN-KM-01", when: datetime = T0, **overrides: Any) -> c.ComplaintReceived:
+# A master key for the tests (base64 of 32 bytes in production: CUSTOMER_MASTER_KEY).
+MASTER_KEY = bytes(range(32))
+MASTER_KEY_B64 = base64.b64encode(MASTER_KEY).decode()
+
+
+def registration(unit: str = "YN-KM-01", when: datetime = T0, **overrides: Any) -> Registration:
+    """A complaint as a unit registers it: the customer, the account in clear."""
     values: dict[str, Any] = {
         "kind": "complaint",
         "channel": "on_site",
         "receiving_unit": unit,
         "business_line": "cards",
         "received_at": when,
-        "customer": c.Customer(name="张三丰", phone="13800138000"),
+        "customer": Contact(name="张三丰", phone="13800138000"),
         "summary": "card swallowed by the machine",
+        "posted_by": unit,
+    }
+    return Registration(**(values | overrides))
+
+
+def received(unit: str = "YN-KM-01", when: datetime = T0, **overrides: Any) -> c.ComplaintReceived:
+    """The event as intake appends it: the customer masked (nothing sealed here)."""
+    values: dict[str, Any] = {
+        "kind": "complaint",
+        "channel": "on_site",
+        "receiving_unit": unit,
+        "business_line": "cards",
+        "received_at": when,
+        "customer": c.Customer(name="张**", phone="*******8000"),
         "posted_by": unit,
     }
     return c.ComplaintReceived(**(values | overrides))

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from complaints_shared.contracts.base import Event
+from complaints_shared.contracts.complaint_events import PersonalData
 from complaints_shared.contracts.sla_events import ClockRescheduled, ClockStopped, SlaBreached
-from complaints_shared.masking import mask_name, mask_phone
 from intake.service_layer.submissions import SOURCE
 
 from .events import ORG, action, assigned, at, received, started, transferred
@@ -19,6 +19,10 @@ CLERK = {"id": "e7", "name": "李四"}
 MANAGER = {"id": "m2", "name": "王五"}
 PROVINCE = {"id": "p1", "name": "赵六"}
 VISITOR = {"id": "s9", "name": "钱七"}
+# What the story's receipt sealed: the form opens it (through intake) for the account.
+ACCOUNT = PersonalData(
+    name="张三丰", phone="13800138000", summary="card swallowed by the machine", asks_for="退还年费"
+)
 
 
 def stopped(clock: str, owner: str, when: datetime, **values: Any) -> Event:
@@ -63,7 +67,7 @@ def story() -> list[tuple[float, Event, str]]:
     cancelled."""
     sla, routing = "/sla-monitor", "/routing"
     return [
-        (0, received(category="service_quality", asks_for="退还年费"), SOURCE),
+        (0, received(category="service_quality"), SOURCE),
         (1, assigned("YN-KM-01"), routing),
         (1, started("start", "YN-KM-01", at(1), at(121)), sla),
         (1, started("transfer", "YN-KM-01", at(1), at(61)), sla),
@@ -229,11 +233,11 @@ def oracle(complaint_id: str, events: list[tuple[float, Event, str]]) -> dict[st
             "receiving_unit_name": ORG.unit(got.receiving_unit).name,
             "kind": got.kind,
         },
-        "customer": {"name": mask_name(got.customer.name), "phone": mask_phone(got.customer.phone)},
+        "customer": {"name": got.customer.name, "phone": got.customer.phone},  # masked
         "business_line": got.business_line,
         "category": got.category,
-        "summary": got.summary,
-        "asks_for": got.asks_for,
+        "summary": ACCOUNT.summary,
+        "asks_for": ACCOUNT.asks_for,
         "units": units,
         "investigation": {
             "cause": last_resolved.cause if last_resolved else None,

@@ -18,7 +18,19 @@ from intake.config import IntakeSettings
 from intake.service_layer.queries import NoHistory, NotVisible
 from intake.service_layer.submissions import SOURCE, Submissions
 
-from .events import ORG, T0, action, assigned, at, received, started, transferred
+from .events import (
+    MASTER_KEY,
+    MASTER_KEY_B64,
+    ORG,
+    T0,
+    action,
+    assigned,
+    at,
+    received,
+    registration,
+    started,
+    transferred,
+)
 from .test_queries import World
 
 DEMO = Path(__file__).resolve().parents[4] / "deploy/demo/organisation.yaml"
@@ -79,9 +91,11 @@ async def test_before_it_was_recorded_it_is_not_found(world):
 
 async def test_registered_but_not_yet_back_from_the_log(world):
     world.recorded = at(0)
-    submissions = Submissions(world.commands.transaction, ORG, customer_secret=b"test-secret")
+    submissions = Submissions(
+        world.commands.transaction, ORG, customer_secret=b"test-secret", master_key=MASTER_KEY
+    )
     recorded = await submissions.submit_complaint(
-        caller="YN-KM-01", event=received("YN-KM-01"), received_at=T0, key=None, body={}
+        caller="YN-KM-01", registration=registration("YN-KM-01"), received_at=T0, key=None, body={}
     )
     expected = {
         "complaint_id": recorded.complaint_id,
@@ -162,7 +176,11 @@ class Api:
 
 @pytest.fixture
 async def api() -> AsyncIterator[Api]:
-    app = create_app(IntakeSettings(org_directory=str(DEMO), jwt_secret=SECRET))
+    app = create_app(
+        IntakeSettings(
+            org_directory=str(DEMO), jwt_secret=SECRET, customer_master_key=MASTER_KEY_B64
+        )
+    )
     world = World()
     app.state.queries = world.queries  # no lifespan runs: no consumer, relay or database
     transport = httpx.ASGITransport(app=app)

@@ -25,8 +25,8 @@ from intake.entrypoints.form_pdf import FALLBACK_FONT, cjk_font, render_pdf
 from intake.entrypoints.form_sheet import sheet
 from intake.service_layer.submissions import SOURCE, Submissions
 
-from .events import ORG, action, at, received
-from .form_story import REPLY, event_id_of, iso, oracle, story
+from .events import MASTER_KEY, MASTER_KEY_B64, ORG, action, at, registration
+from .form_story import ACCOUNT, REPLY, event_id_of, iso, oracle, story
 from .test_queries import World
 
 DEMO = Path(__file__).resolve().parents[4] / "deploy/demo/organisation.yaml"
@@ -50,8 +50,13 @@ class Api:
 
 @pytest.fixture
 async def api() -> AsyncIterator[Api]:
-    app = create_app(IntakeSettings(org_directory=str(DEMO), jwt_secret=SECRET))
+    app = create_app(
+        IntakeSettings(
+            org_directory=str(DEMO), jwt_secret=SECRET, customer_master_key=MASTER_KEY_B64
+        )
+    )
     world = World()
+    world.accounts["C1"] = ACCOUNT
     app.state.queries = world.queries  # no lifespan runs: no consumer, relay or database
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
@@ -117,7 +122,9 @@ async def test_a_form_is_a_draft_until_resolved_and_again_after_reopening(api):
 
 async def test_the_printable_page_is_chinese_and_escapes_what_it_prints(api):
     events = story()
-    events[0] = (0, received(summary="<script>alert(1)</script> 卡被吞"), SOURCE)
+    api.world.accounts["C1"] = ACCOUNT.model_copy(
+        update={"summary": "<script>alert(1)</script> 卡被吞"}
+    )
     await api.seed("C1", events)
     response = await api.form("C1", format="html")
     assert response.status_code == 200
@@ -127,7 +134,7 @@ async def test_the_printable_page_is_chinese_and_escapes_what_it_prints(api):
     assert "■ 特殊投诉" in page and "□ 有效投诉" in page
     assert "@page { size: A4; margin: 15mm }" in page
     assert "<script>" not in page and "&lt;script&gt;" in page
-    assert "Kunming outlet 1（YN-KM-01）" in page and "2026-11-23 10:00" in page
+    assert "昆明北京路营业所（YN-KM-01）" in page and "2026-11-23 10:00" in page
     assert "提前1小时51分" in page and "超出2小时30分" in page and "超时" in page
     assert "草稿" not in page
     assert "批准" in page and "同意延期" in page and "因答复取消" in page and "理由不足" in page
@@ -180,9 +187,11 @@ async def test_an_old_resolved_record_without_cause_still_folds_and_prints(api):
 
 
 async def test_a_complaint_not_yet_back_from_the_log_prints_an_empty_draft(api):
-    submissions = Submissions(api.world.commands.transaction, ORG, customer_secret=b"test-secret")
+    submissions = Submissions(
+        api.world.commands.transaction, ORG, customer_secret=b"test-secret", master_key=MASTER_KEY
+    )
     recorded = await submissions.submit_complaint(
-        caller="YN-KM-01", event=received(), received_at=at(0), key=None, body={}
+        caller="YN-KM-01", registration=registration(), received_at=at(0), key=None, body={}
     )
     form = (await api.form(recorded.complaint_id)).json()
     assert form["draft"] is True and form["received"] is None and form["units"] == []

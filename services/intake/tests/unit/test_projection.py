@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import personal_data_events as p
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.workflow.lifecycle import ComplaintState, apply, from_json, to_json
@@ -72,12 +72,21 @@ async def test_personal_data_is_masked_in_the_timeline_and_the_view(projected):
     assert set(masked) == {"name", "phone"}
 
 
-async def test_an_email_is_masked_too(projected):
-    customer = c.Customer(name="张三丰", phone="13800138000", email="zhang@example.cn")
-    await projected.feed(received(customer=customer), source=SOURCE)
-    masked = projected.views.timeline[0]["data"]["customer"]
-    assert masked == projected.view["customer"]
-    assert masked["email"] == "z***@example.cn"
+async def test_an_erasure_drops_the_masked_customer_everywhere_the_projection_keeps_it(
+    projected,
+):
+    await projected.feed(received(), source=SOURCE)
+    await projected.feed(assigned("YN-KM-01"), 1)
+    erased = p.PersonalDataErased(unit="YN", posted_by="YN", at=at(5), reason="the customer asked")
+    await projected.feed(erased, 5, source=SOURCE)
+    assert projected.view["customer"] == {"erased": True}
+    assert projected.view["received_at"] is not None  # the complaint is still there
+    received_entry = projected.views.timeline[0]
+    assert received_entry["data"]["customer"] == {"erased": True}
+    assert "sealed" not in received_entry["data"]
+    for entry in projected.views.timeline:
+        assert entry["view_after"]["view"]["customer"] == {"erased": True}
+    assert projected.views.timeline[-1]["type"] == "personal_data.erased"
 
 
 async def test_the_view_shows_the_prior_complaints_of_the_received_event(projected):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from complaints_shared.contracts.complaint_events import PersonalData
 from complaints_shared.workflow.lifecycle import OPEN
 from complaints_shared.workflow.visibility import sight_of
 from intake.adapters.worklist import WorklistFilter
@@ -16,7 +17,19 @@ from intake.service_layer.queries import NotVisible, Queries
 from intake.service_layer.submissions import SOURCE, Submissions
 from intake.testing import FakeCommandStore, FakeComplaintReads, FakeViews, FakeWorklist
 
-from .events import ORG, T0, action, assigned, at, envelope, received, started, transferred
+from .events import (
+    MASTER_KEY,
+    ORG,
+    T0,
+    action,
+    assigned,
+    at,
+    envelope,
+    received,
+    registration,
+    started,
+    transferred,
+)
 
 PLUS_8 = timedelta(hours=8)
 
@@ -29,9 +42,17 @@ class World:
         self.recorded: datetime | None = None
         self.views, self.commands = FakeViews(self.now), FakeCommandStore(self.now)
         self.projection = Projection(ORG, stores=lambda _session: (self.views, self.commands))
+        # The sealed personal data as intake would open it, by complaint id.
+        self.accounts: dict[str, PersonalData] = {}
         self.queries = Queries(
-            ORG, FakeComplaintReads(self.views, self.commands), FakeWorklist(self.views)
+            ORG,
+            FakeComplaintReads(self.views, self.commands),
+            FakeWorklist(self.views),
+            accounts=self.account,
         )
+
+    async def account(self, complaint_id: str) -> PersonalData | None:
+        return self.accounts.get(complaint_id)
 
     def now(self) -> datetime:
         return self.recorded or datetime.now(UTC)
@@ -115,10 +136,11 @@ async def test_the_worklist_of_dissatisfied_customers(world):
 
 
 async def test_a_complaint_not_yet_back_from_the_log_shows_its_registration(world):
-    submissions = Submissions(world.commands.transaction, ORG, customer_secret=b"test-secret")
-    event = received("YN-KM-01")
+    submissions = Submissions(
+        world.commands.transaction, ORG, customer_secret=b"test-secret", master_key=MASTER_KEY
+    )
     recorded = await submissions.submit_complaint(
-        caller="YN-KM-01", event=event, received_at=T0, key=None, body={}
+        caller="YN-KM-01", registration=registration("YN-KM-01"), received_at=T0, key=None, body={}
     )
     public = await world.queries.complaint("YN-KM", recorded.complaint_id)
     assert public == {

@@ -21,7 +21,7 @@ from intake.config import IntakeSettings
 from intake.service_layer.submissions import Submissions
 from intake.testing import FakeCommandStore
 
-from .events import ORG
+from .events import MASTER_KEY, MASTER_KEY_B64, ORG
 from .test_queries import World
 
 DEMO = Path(__file__).resolve().parents[4] / "deploy/demo/organisation.yaml"
@@ -49,7 +49,7 @@ async def client_for(settings: IntakeSettings, world: World) -> httpx.AsyncClien
     app = create_app(settings)
     app.state.queries = world.queries  # no lifespan runs: no consumer, relay or database
     app.state.submissions = Submissions(
-        FakeCommandStore().transaction, ORG, customer_secret=b"customer-key"
+        FakeCommandStore().transaction, ORG, customer_secret=b"customer-key", master_key=MASTER_KEY
     )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
 
@@ -66,6 +66,7 @@ async def intake(world) -> AsyncIterator[httpx.AsyncClient]:
     settings = IntakeSettings(
         org_directory=str(DEMO),
         jwt_secret=SECRET,
+        customer_master_key=MASTER_KEY_B64,
         intake_rate_limit=LIMIT,
         intake_rate_window_seconds=60,
     )
@@ -80,7 +81,9 @@ async def test_a_burst_beyond_the_limit_is_429_while_another_unit_goes_on(intake
         )
         assert accepted.status_code == 202, accepted.text
     refused = await intake.post(
-        "/v1/complaints", json=complaint("YN-KM-01"), headers=auth("YN-KM-01")
+        "/v1/complaints",
+        json=complaint("YN-KM-01"),
+        headers={**auth("YN-KM-01"), "Accept-Language": "en"},
     )
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
@@ -115,7 +118,12 @@ async def test_an_unauthenticated_request_is_401_not_429(intake):
 
 
 async def test_a_limit_of_zero_turns_it_off(world):
-    settings = IntakeSettings(org_directory=str(DEMO), jwt_secret=SECRET, intake_rate_limit=0)
+    settings = IntakeSettings(
+        org_directory=str(DEMO),
+        jwt_secret=SECRET,
+        intake_rate_limit=0,
+        customer_master_key=MASTER_KEY_B64,
+    )
     async with await client_for(settings, world) as client:
         for _ in range(10):
             response = await client.get("/v1/complaints", headers=auth("YN-KM-01"))
@@ -157,6 +165,19 @@ def test_the_app_factory_refuses_the_development_secret(monkeypatch):
     with pytest.raises(ConfigurationError, match="JWT_SECRET.*DEV_MODE=true"):
         create_app(IntakeSettings(org_directory=str(DEMO)))
     create_app(IntakeSettings(org_directory=str(DEMO), dev_mode=True))
+
+
+def test_the_app_factory_refuses_the_development_master_key(monkeypatch):
+    monkeypatch.delenv("CUSTOMER_MASTER_KEY", raising=False)
+    monkeypatch.delenv("DEV_MODE", raising=False)
+    with pytest.raises(ConfigurationError, match="CUSTOMER_MASTER_KEY.*DEV_MODE=true"):
+        create_app(IntakeSettings(org_directory=str(DEMO), jwt_secret=SECRET))
+    with pytest.raises(ConfigurationError, match="CUSTOMER_MASTER_KEY: decodes to 5 bytes"):
+        create_app(
+            IntakeSettings(
+                org_directory=str(DEMO), jwt_secret=SECRET, customer_master_key="c2hvcnQ="
+            )
+        )
 
 
 def test_serve_exits_non_zero_naming_the_settings():

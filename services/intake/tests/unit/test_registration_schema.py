@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from complaints_shared.contracts.complaint_events import ComplaintReceived
 from complaints_shared.workflow.lifecycle import OPEN
+from intake.domain.personal_data import Registration
 from intake.entrypoints.schemas import ComplaintCreate
 from intake.entrypoints.worklist_params import STATUSES, statuses_of
 
@@ -28,7 +28,7 @@ def body(**customer: Any) -> dict[str, Any]:
     return {**BODY, "customer": {**BODY["customer"], **customer}}
 
 
-def test_the_new_fields_reach_the_event():
+def test_the_new_fields_reach_the_registration_and_only_masked_or_sealed_the_event():
     create = ComplaintCreate.model_validate(
         {
             **body(email="zhang.san@example.com.cn", key_customer=True),
@@ -36,9 +36,20 @@ def test_the_new_fields_reach_the_event():
             "asks_for": "an apology and a refund",
         }
     )
-    event = ComplaintReceived(**create.model_dump(), posted_by="YN-KM-01")
-    assert event.customer.email == "zhang.san@example.com.cn" and event.customer.key_customer
-    assert (event.category, event.asks_for) == ("attitude", "an apology and a refund")
+    registration = Registration(**create.model_dump(), posted_by="YN-KM-01")
+    data = registration.personal_data()
+    assert data.email == "zhang.san@example.com.cn" and registration.customer.key_customer
+    assert (data.summary, data.asks_for) == (
+        "Card blocked without notice",
+        "an apology and a refund",
+    )
+    event = registration.received_event(None, 0)
+    assert event.customer.model_dump() == {
+        "name": "张**",
+        "phone": "*********8000",
+        "key_customer": True,
+    }
+    assert event.category == "attitude"
     assert event.prior_complaints == 0  # intake counts them when it registers the complaint
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.contracts.envelope import Envelope
+from complaints_shared.sealing import open_sealed, unwrap_key
 from complaints_shared.workflow.lifecycle import from_json
 from intake.domain.customers import customer_key
+from intake.domain.personal_data import Contact
 from intake.service_layer.submissions import (
     SOURCE,
     ActionRefused,
@@ -23,7 +25,7 @@ from intake.service_layer.submissions import (
 )
 from intake.testing import FakeCommandStore
 
-from .events import ORG, T0, action, assigned, at, envelope, received
+from .events import MASTER_KEY, ORG, T0, action, assigned, at, envelope, registration
 
 SECRET = b"test-customer-key"
 
@@ -35,19 +37,19 @@ def store() -> FakeCommandStore:
 
 @pytest.fixture
 def submissions(store: FakeCommandStore) -> Submissions:
-    return Submissions(store.transaction, ORG, customer_secret=SECRET)
+    return Submissions(store.transaction, ORG, customer_secret=SECRET, master_key=MASTER_KEY)
 
 
 async def submit(
     submissions: Submissions, caller: str = "YN-KM-01", key: str | None = None, **overrides: Any
 ) -> Recorded:
-    event = received(**overrides)
+    registered = registration(**overrides)
     return await submissions.submit_complaint(
         caller=caller,
-        event=event,
-        received_at=event.received_at,
+        registration=registered,
+        received_at=registered.received_at,
         key=key,
-        body=event.model_dump(mode="json", exclude={"posted_by"}),
+        body=registered.model_dump(mode="json", exclude={"posted_by"}),
     )
 
 
@@ -99,7 +101,7 @@ async def test_a_complaint_is_registered_with_its_state_and_its_event(store, sub
         recorded.event_id,
         recorded.complaint_id,
         SOURCE,
-        "complaint.received.v1",
+        "complaint.received.v2",
     )
     assert sent.time == T0 and sent.correlation_id == sent.id
     assert not recorded.replayed
@@ -233,8 +235,8 @@ def prior(store: FakeCommandStore, recorded: Recorded) -> int:
     return sent.data["prior_complaints"]
 
 
-def customer(phone: str, name: str = "张三丰") -> c.Customer:
-    return c.Customer(name=name, phone=phone)
+def customer(phone: str, name: str = "张三丰") -> Contact:
+    return Contact(name=name, phone=phone)
 
 
 async def test_a_repeat_complainant_is_recognised_however_the_phone_is_written(store, submissions):
@@ -278,7 +280,9 @@ async def test_the_customer_is_kept_by_key_only_and_nothing_of_it_in_a_replay(st
     [row] = store.customers.values()
     assert row.customer_key == customer_key("13800138000", SECRET)
     assert "13800138000" not in row.customer_key and row.received_at == T0
-    other_secret = Submissions(store.transaction, ORG, customer_secret=b"another secret")
+    other_secret = Submissions(
+        store.transaction, ORG, customer_secret=b"another secret", master_key=MASTER_KEY
+    )
     recorded = await submit(other_secret, when=at(1), customer=customer("13800138000"))
     assert prior(store, recorded) == 0  # another secret: another key
 
@@ -288,3 +292,42 @@ async def test_a_refused_registration_leaves_no_customer(store, submissions):
     with pytest.raises(IdempotencyConflict):
         await submit(submissions, key="k1", summary="another story")
     assert len(store.customers) == 1
+
+
+async def test_the_event_carries_the_customer_masked_and_the_account_sealed(store, submissions):
+    recorded = await submit(
+        submissions,
+        customer=Contact(name="张三丰", phone="+86 138 0013 8000", email="zhang@example.cn"),
+        summary="张三丰 says the machine swallowed the card",
+        asks_for="the card back",
+    )
+    [sent] = store.outbox
+    text = str(sent.data)
+    for clear in ("张三丰", "0013", "zhang@", "swallowed", "card back"):
+        assert clear not in text
+    assert sent.data["customer"] == {
+        "name": "张**",
+        "phone": "*********8000",
+        "key_customer": False,
+    }
+    sealed = c.Sealed.model_validate(sent.data["sealed"])
+    assert sealed.key_id == recorded.complaint_id
+    row = store.complaints[recorded.complaint_id]
+    assert row.sealed == sent.data["sealed"]  # the command side keeps the sealed value only
+    wrapped = store.data_keys[recorded.complaint_id]
+    data = c.PersonalData.model_validate_json(open_sealed(unwrap_key(MASTER_KEY, wrapped), sealed))
+    assert (data.name, data.phone, data.email) == (
+        "张三丰",
+        "+86 138 0013 8000",
+        "zhang@example.cn",
+    )
+    assert (data.summary, data.asks_for) == (
+        "张三丰 says the machine swallowed the card",
+        "the card back",
+    )
+
+
+async def test_a_replayed_registration_keeps_the_first_data_key(store, submissions):
+    first = await submit(submissions, key="k1")
+    again = await submit(submissions, key="k1")
+    assert again.replayed and list(store.data_keys) == [first.complaint_id]

@@ -43,14 +43,46 @@ Category = Literal[
 
 
 class Customer(Event):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str = Field(min_length=3, max_length=40, pattern=r"^[0-9+() \-]+$")
-    email: str | None = Field(default=None, max_length=254)
+    """The customer as `complaint.received` shows it since version 2: masked (the name's first
+    character, the phone's last four digits) and whether it is a key customer. The contact in
+    clear travels only sealed (`Sealed`)."""
+
+    name: str = Field(max_length=200)  # masked: '张**'
+    phone: str = Field(max_length=40)  # masked: '*******8000'
     key_customer: bool = False
 
 
+class Sealed(BaseModel):
+    """`PersonalData` encrypted with the complaint's own data key (AES-256-GCM, the complaint
+    id as associated data; `complaints_shared.sealing`). The key is kept, wrapped, by intake
+    only: once intake destroys it (erasure) no copy of this value can be opened again."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    key_id: str = Field(min_length=1, max_length=64)  # the complaint id
+    nonce: str = Field(min_length=1, max_length=64)  # base64
+    ciphertext: str = Field(min_length=1, max_length=65536)  # base64
+
+
+class PersonalData(BaseModel):
+    """What `Sealed` holds: the customer's contact, the account of what happened and what the
+    customer asks for (personal information; docs/domain.md#personal-data)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=3, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    summary: str = Field(min_length=1, max_length=5000)
+    asks_for: str | None = Field(default=None, max_length=2000)
+
+
 class ComplaintReceived(Event):
+    """Version 2: the customer masked, its contact, the summary and what it asks for sealed
+    (version 1 records are upcast: masked, with nothing sealed)."""
+
     NAME = "complaint.received"
+    VERSION = 2
 
     kind: Kind
     channel: Channel
@@ -61,8 +93,7 @@ class ComplaintReceived(Event):
     flags: tuple[Flag, ...] = ()
     received_at: AwareDatetime
     customer: Customer
-    summary: str = Field(min_length=1, max_length=5000)
-    asks_for: str | None = Field(default=None, max_length=2000)
+    sealed: Sealed | None = None  # None: upcast from version 1, nothing sealed
     posted_by: str
     # The same customer's complaints received in the 12 months before this one (intake
     # recognises the customer by a keyed hash of the phone it never publishes).

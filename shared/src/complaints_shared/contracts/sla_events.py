@@ -1,10 +1,17 @@
-"""Events the SLA monitor appends. Timer events carry the deadline they mark as their time."""
+"""Events the SLA monitor appends. Timer events carry the deadline they mark as their time.
+
+A warning, a breach and a stop also name the handler at that moment (the member of staff who
+held the complaint in the owning unit, as the shared lifecycle fold tells it), so overdue
+handling stays attributed to that person after the complaint passes to another; None when
+nobody held it, and in records older than the field.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from .base import AwareDatetime, Event
+from .complaint_events import HandlerRef
 
 ClockName = Literal[
     "transfer",
@@ -71,6 +78,7 @@ class SlaWarning(Event):
     due_at: AwareDatetime
     point: str
     remaining_seconds: int
+    handler: HandlerRef | None = None
 
 
 class SlaBreached(Event):
@@ -79,6 +87,7 @@ class SlaBreached(Event):
     clock: ClockName
     owner_unit: str
     due_at: AwareDatetime
+    handler: HandlerRef | None = None
 
 
 class ClockStopped(Event):
@@ -93,3 +102,4 @@ class ClockStopped(Event):
     # when it stopped early, negative when late; None when not computed (older records).
     margin_seconds: int | None = None
     due_at: AwareDatetime | None = None
+    handler: HandlerRef | None = None

@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,7 +25,7 @@ from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.messaging.outbox import Outbox
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json, to_json
 
-from .tables import complaints, customer_keys, idempotency_keys
+from .tables import complaints, customer_keys, data_keys, idempotency_keys
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,17 @@ class Registered:
     complaint_id: str
     received_event_id: str
     state: ComplaintState
+
+
+@dataclass(frozen=True)
+class Locker:
+    """A complaint's sealed personal data and what opens it: the sealed part of its
+    `complaint.received` (JSON; None once erased, or for a complaint registered before it was
+    sealed) and its wrapped data key (None once erased)."""
+
+    sealed: dict[str, Any] | None
+    wrapped_key: bytes | None
+    erased_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,25 @@ class Registry(CommandStore, Protocol):
         posted_by: str,
         received_event_id: str,
         state: ComplaintState,
-    ) -> None: ...
+        received_at: datetime | None = None,
+        sealed: dict[str, Any] | None = None,
+        wrapped_key: bytes | None = None,
+    ) -> None:
+        """The complaint's command row, with its sealed personal data and (wrapped) data key."""
+        ...
+
+    async def locker(self, complaint_id: str) -> Locker | None:
+        """The complaint's sealed personal data and wrapped key (None: not registered)."""
+        ...
+
+    async def erase(self, complaint_id: str, at: datetime) -> bool:
+        """Destroy the complaint's data key and customer key and forget its sealed value;
+        False (nothing changed) when it was erased before."""
+        ...
+
+    async def due_for_erasure(self, received_before: datetime, limit: int) -> list[str]:
+        """Complaints received before the moment whose personal data is not yet erased."""
+        ...
 
     async def claim_key(
         self, *, caller: str, scope: str, key: str, digest: str, complaint_id: str, event_id: str
@@ -145,6 +174,9 @@ class SqlRegistry(SqlCommandStore):
         posted_by: str,
         received_event_id: str,
         state: ComplaintState,
+        received_at: datetime | None = None,
+        sealed: dict[str, Any] | None = None,
+        wrapped_key: bytes | None = None,
     ) -> None:
         await self.session.execute(
             insert(complaints).values(
@@ -153,8 +185,58 @@ class SqlRegistry(SqlCommandStore):
                 posted_by=posted_by,
                 received_event_id=received_event_id,
                 state=to_json(state),
+                received_at=received_at,
+                sealed=sealed,
             )
         )
+        if wrapped_key is not None:
+            await self.session.execute(
+                insert(data_keys).values(complaint_id=complaint_id, wrapped_key=wrapped_key)
+            )
+
+    async def locker(self, complaint_id: str) -> Locker | None:
+        row = (
+            await self.session.execute(
+                select(complaints.c.sealed, complaints.c.erased_at, data_keys.c.wrapped_key)
+                .select_from(
+                    complaints.outerjoin(
+                        data_keys, data_keys.c.complaint_id == complaints.c.complaint_id
+                    )
+                )
+                .where(complaints.c.complaint_id == complaint_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        wrapped = bytes(row.wrapped_key) if row.wrapped_key is not None else None
+        return Locker(row.sealed, wrapped, row.erased_at)
+
+    async def erase(self, complaint_id: str, at: datetime) -> bool:
+        erased = (
+            await self.session.execute(
+                update(complaints)
+                .where(complaints.c.complaint_id == complaint_id, complaints.c.erased_at.is_(None))
+                .values(erased_at=at, sealed=None)
+                .returning(complaints.c.complaint_id)
+            )
+        ).first()
+        await self.session.execute(
+            delete(data_keys).where(data_keys.c.complaint_id == complaint_id)
+        )
+        await self.session.execute(
+            delete(customer_keys).where(customer_keys.c.complaint_id == complaint_id)
+        )
+        return erased is not None
+
+    async def due_for_erasure(self, received_before: datetime, limit: int) -> list[str]:
+        c = complaints.c
+        rows = await self.session.execute(
+            select(c.complaint_id)
+            .where(c.erased_at.is_(None), c.received_at < received_before)
+            .order_by(c.received_at, c.complaint_id)
+            .limit(limit)
+        )
+        return list(rows.scalars())
 
     async def claim_key(
         self, *, caller: str, scope: str, key: str, digest: str, complaint_id: str, event_id: str

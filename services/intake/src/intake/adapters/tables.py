@@ -10,10 +10,12 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -34,6 +36,23 @@ complaints = Table(
     # The command side's current state of the complaint (the shared lifecycle fold): intake's
     # own actions are folded in as they are accepted, the other services' events as they arrive.
     Column("state", JSONB),
+    # since revision 0007: the sealed personal data of `complaint.received` (ciphertext only;
+    # what `GET /customer` and the form open with the data key), when it was received (for the
+    # retention period), and when its personal data was erased (then `sealed` is NULL).
+    Column("sealed", JSONB),
+    Column("received_at", DateTime(timezone=True)),
+    Column("erased_at", DateTime(timezone=True)),
+    Index("complaints_to_erase", "received_at", postgresql_where=text("erased_at IS NULL")),
+)
+
+# Each complaint's data key (the key of its sealed personal data), wrapped by the master key
+# (`CUSTOMER_MASTER_KEY`): never in clear here, never in the log. Erasure deletes the row.
+data_keys = Table(
+    "data_keys",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 idempotency_keys = Table(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,6 +27,8 @@ INFINITY: ColumnElement[datetime] = literal_column(
     "'infinity'::timestamptz"
 )  # due_order of a complaint without a clock
 
+
+ERASED_JSON = '{"erased": true}'  # the customer once its personal data is erased
 
 # What a snapshot leaves out of the view: the sort key ('infinity' is no JSON time).
 _NOT_SNAPSHOTTED = frozenset({"due_order"})
@@ -94,6 +96,12 @@ class ViewStore(Protocol):
         """Likewise for one clock of the complaint (a new clock is `running`)."""
         ...
 
+    async def forget_customer(self, complaint_id: str) -> None:
+        """Erasure: the view's customer becomes `{"erased": true}`, and so does the customer of
+        the complaint's received entry (its summary and what it asks for, from records of
+        version 1, dropped) and of every snapshot (`view_after`) kept before."""
+        ...
+
     async def refresh_next_due(self, complaint_id: str) -> None:
         """Put the earliest running or breached clock with a due time on the view: `next_due`
         (due time in UTC), `next_due_at`, and `due_order` ('infinity' without one)."""
@@ -153,6 +161,30 @@ class SqlViews:
         )
         await self.session.execute(
             statement.on_conflict_do_update(index_elements=["complaint_id", "clock"], set_=values)
+        )
+
+    async def forget_customer(self, complaint_id: str) -> None:
+        erased = literal_column(f"'{ERASED_JSON}'::jsonb", JSONB)
+        await self.session.execute(
+            update(complaint_views)
+            .where(complaint_views.c.complaint_id == complaint_id)
+            .values(customer=erased)
+        )
+        t = timeline_entries.c
+        received = t.data.op("-")(literal_column("ARRAY['summary','asks_for','sealed']::text[]"))
+        await self.session.execute(
+            update(timeline_entries)
+            .where(t.complaint_id == complaint_id, t.type == "complaint.received")
+            .values(data=func.jsonb_set(received, literal_column("'{customer}'"), erased))
+        )
+        await self.session.execute(
+            update(timeline_entries)
+            .where(t.complaint_id == complaint_id, t.view_after.is_not(None))
+            .values(
+                view_after=func.jsonb_set(
+                    t.view_after, literal_column("'{view,customer}'"), erased, False
+                )
+            )
         )
 
     async def refresh_next_due(self, complaint_id: str) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from complaints_shared.contracts.base import AwareDatetime
-from complaints_shared.contracts.complaint_events import UNIT_ACTIONS, ComplaintReceived
+from complaints_shared.contracts.complaint_events import UNIT_ACTIONS
 from complaints_shared.http.auth import caller_unit
 from complaints_shared.http.problems import Problem, field_error
 from complaints_shared.organisation import Organisation
@@ -17,6 +17,8 @@ from complaints_shared.workflow.visibility import sight_of
 
 from ..adapters.worklist import WorklistFilter
 from ..domain.admission import Refusal, check_action, check_complaint
+from ..domain.personal_data import Registration
+from ..service_layer.personal_data import Forbidden, Gone, PersonalDataService
 from ..service_layer.queries import NoHistory, NotVisible, Queries
 from ..service_layer.submissions import (
     ActionRefused,
@@ -29,6 +31,8 @@ from .schemas import (
     ActionCreate,
     ComplaintCreate,
     ComplaintPublic,
+    ContactPublic,
+    ErasureCreate,
     EventAccepted,
     TimelinePublic,
     WorklistPublic,
@@ -69,6 +73,10 @@ def _queries(request: Request) -> Queries:
     return request.app.state.queries
 
 
+def _personal_data(request: Request) -> PersonalDataService:
+    return request.app.state.personal_data
+
+
 def _skew(request: Request) -> timedelta:
     return timedelta(seconds=request.app.state.settings.clock_skew_seconds)
 
@@ -77,6 +85,7 @@ Org = Annotated[Organisation, Depends(_org)]
 Writes = Annotated[Submissions, Depends(_submissions)]
 Reads = Annotated[Queries, Depends(_queries)]
 Skew = Annotated[timedelta, Depends(_skew)]
+PersonalDataOps = Annotated[PersonalDataService, Depends(_personal_data)]
 
 
 def _refuse(refusals: list[Refusal]) -> None:
@@ -142,11 +151,11 @@ async def submit_complaint(
             skew=skew,
         )
     )
-    event = ComplaintReceived(**body.model_dump(), posted_by=caller)
+    registration = Registration(**body.model_dump(), posted_by=caller)
     try:
         recorded = await writes.submit_complaint(
             caller=caller,
-            event=event,
+            registration=registration,
             received_at=body.received_at,
             key=idempotency_key,
             body=body.model_dump(mode="json"),
@@ -294,3 +303,58 @@ async def get_timeline(
         raise _not_found(complaint_id, caller) from exc
     except NoHistory as exc:
         raise _no_history(complaint_id) from exc
+
+
+Reason = Annotated[
+    str,
+    Query(min_length=1, max_length=500, description="why the contact is read (recorded)"),
+]
+
+
+@router.get("/complaints/{complaint_id}/customer", response_model=ContactPublic)
+async def get_customer(
+    complaint_id: str, caller: Caller, personal_data: PersonalDataOps, reason: Reason
+) -> dict:
+    """The customer's full contact (name, phone, email), for the owning unit and the units
+    above it: 404 for a complaint the caller may not see, 403 for another unit that may see
+    it, 410 once the personal data is erased. Every read appends `personal_data.read` (who,
+    when, why) to the log."""
+    try:
+        read = await personal_data.read_contact(
+            caller=caller, complaint_id=complaint_id, reason=reason
+        )
+    except UnknownComplaint as exc:
+        raise _not_found(complaint_id, caller) from exc
+    except Forbidden as exc:
+        raise Problem(403, "Forbidden", str(exc)) from exc
+    except Gone as exc:
+        raise Problem(410, "Personal data erased", str(exc)) from exc
+    return {
+        "complaint_id": complaint_id,
+        "name": read.name,
+        "phone": read.phone,
+        "email": read.email,
+        "read_event_id": read.event_id,
+    }
+
+
+@router.post("/complaints/{complaint_id}/erasure", status_code=202)
+async def erase_personal_data(
+    complaint_id: str, body: ErasureCreate, caller: Caller, personal_data: PersonalDataOps
+) -> JSONResponse:
+    """Erase the customer's personal data (crypto-shredding: the complaint's data key is
+    destroyed, the masked customer leaves every view; the complaint still counts), by HQ or the
+    receiving unit's province company or its customer-service department: 202, and 202 again
+    for a repeat, which changes nothing; 404 / 403 as for actions."""
+    try:
+        erased = await personal_data.erase(
+            caller=caller, complaint_id=complaint_id, reason=body.reason
+        )
+    except UnknownComplaint as exc:
+        raise _not_found(complaint_id, caller) from exc
+    except Forbidden as exc:
+        raise Problem(403, "Forbidden", str(exc)) from exc
+    return JSONResponse(
+        {"complaint_id": complaint_id, "erased": True, "already_erased": not erased},
+        status_code=202,
+    )

@@ -60,6 +60,21 @@ class ComplaintCreate(BaseModel):
     )
 
 
+class ContactPublic(BaseModel):
+    """The customer's full contact, opened from the sealed personal data."""
+
+    complaint_id: str
+    name: str
+    phone: str
+    email: str | None = None
+    read_event_id: str = Field(description="the `personal_data.read` event recording this read")
+
+
+class ErasureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, description="why (a request, a law)")
+
+
 class EventAccepted(BaseModel):
     complaint_id: str
     event_id: str
@@ -132,7 +147,10 @@ class ComplaintPublic(BaseModel):
     severity: str | None = None
     flags: list[str] = []
     received_at: datetime | None = None
-    customer: dict[str, str] | None = Field(default=None, description="masked")
+    customer: dict[str, str | bool] | None = Field(
+        default=None,
+        description='masked name and phone; `{"erased": true}` once the personal data is erased',
+    )
     prior_complaints: int | None = Field(
         default=None,
         description="the same customer's complaints received in the 12 months before this one "

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import personal_data_events as p
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
-from complaints_shared.masking import mask_email, mask_name, mask_phone
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.lifecycle import ComplaintState, apply, to_json
 from complaints_shared.workflow.visibility import provinces_of
@@ -27,6 +27,8 @@ from ..adapters.registry import CommandStore, SqlCommandStore
 from ..adapters.views import SqlViews, ViewStore
 from ..domain.extensions import extension_deciders
 from .submissions import fold_foreign
+
+ERASED: dict[str, Any] = {"erased": True}  # the customer once its personal data is erased
 
 Stores = Callable[[AsyncSession], tuple[ViewStore, CommandStore]]
 
@@ -51,6 +53,9 @@ class Projection:
         )
         if await _project_clock(views, envelope, event):
             await views.refresh_next_due(envelope.subject)
+        if isinstance(event, p.PersonalDataErased):
+            # The masked customer leaves the received entry and every snapshot kept before.
+            await views.forget_customer(envelope.subject)
         await views.add_timeline_entry(
             complaint_id=envelope.subject,
             event_id=envelope.id,
@@ -95,6 +100,8 @@ def _event_columns(event: Event) -> dict[str, Any]:
             "prior_complaints": event.prior_complaints,
             "repeat_complainant": event.repeat_complainant,
         }
+    if isinstance(event, p.PersonalDataErased):
+        return {"customer": ERASED}
     if isinstance(event, c.Classified):
         return {"classification": event.classification}
     if isinstance(event, c.ReturnVisitRecorded):
@@ -129,14 +136,15 @@ async def _project_clock(views: ViewStore, envelope: Envelope, event: Event) -> 
 
 
 def _masked_customer(customer: c.Customer) -> dict[str, str]:
-    masked = {"name": mask_name(customer.name), "phone": mask_phone(customer.phone)}
-    if customer.email:
-        masked["email"] = mask_email(customer.email)
-    return masked
+    """The customer as the event has it since version 2: masked name and phone."""
+    return {"name": customer.name, "phone": customer.phone}
 
 
 def _public_data(event: Event) -> dict[str, Any]:
+    """The event's data as the timeline keeps it: of a receipt, the customer masked and no
+    sealed part (the form opens the command side's copy)."""
     data = event.model_dump(mode="json")
     if isinstance(event, c.ComplaintReceived):
         data["customer"] = _masked_customer(event.customer)
+        data.pop("sealed", None)
     return data

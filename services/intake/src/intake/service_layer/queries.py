@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
+from complaints_shared.contracts.complaint_events import PersonalData
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json, stays
 from complaints_shared.workflow.local_time import local_to
@@ -28,11 +30,26 @@ class NoHistory(Exception):
     revision 0005 carry no snapshot)."""
 
 
+# The complaint's sealed personal data opened (None: erased, or never sealed).
+Accounts = Callable[[str], Awaitable[PersonalData | None]]
+
+
+async def _no_accounts(complaint_id: str) -> PersonalData | None:
+    return None
+
+
 class Queries:
-    def __init__(self, org: Organisation, reads: ComplaintReads, worklist: Worklist) -> None:
+    def __init__(
+        self,
+        org: Organisation,
+        reads: ComplaintReads,
+        worklist: Worklist,
+        accounts: Accounts = _no_accounts,
+    ) -> None:
         self.org = org
         self.reads = reads
         self.worklists = worklist
+        self.accounts = accounts
 
     async def complaint(
         self, caller: str, complaint_id: str, as_of: datetime | None = None
@@ -107,10 +124,15 @@ class Queries:
         return local_to(self.org, row["receiving_unit"], public, strings=True)
 
     async def form(self, caller: str, complaint_id: str, now: datetime) -> dict[str, Any]:
-        """The handling form so far (`draft` until resolved), in the receiving unit's time."""
+        """The handling form so far (`draft` until resolved), in the receiving unit's time;
+        the account of what happened and what the customer asks for opened from the sealed
+        personal data for any caller that may see the complaint (none once erased)."""
         row = await self._visible(caller, complaint_id)
         entries = await self.reads.timeline(complaint_id)
         form = fold_form(complaint_id, entries, self.org, now)
+        account = await self.accounts(complaint_id)
+        if account is not None:
+            form = replace(form, summary=account.summary, asks_for=account.asks_for)
         return local_to(self.org, row["receiving_unit"], asdict(form))
 
     async def worklist(

@@ -6,6 +6,8 @@ a refused action records nothing, and a second `resolved` right after the first 
 
 A new complaint is counted against its customer's earlier ones (`prior_complaints`) in the
 transaction that registers it; the customer is known here by a keyed hash of the phone only.
+Its personal data is sealed with a data key of its own, kept wrapped by the master key
+(`complaints_shared.sealing`); the event carries the customer masked and the sealed value.
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from complaints_shared.contracts.base import Event
-from complaints_shared.contracts.complaint_events import ComplaintReceived
 from complaints_shared.contracts.envelope import Envelope, new_id
 from complaints_shared.organisation import Organisation
+from complaints_shared.sealing import new_data_key, seal, wrap_key
 from complaints_shared.workflow.authority import Refused, decide
 from complaints_shared.workflow.lifecycle import ComplaintState, apply
 
 from ..adapters.registry import CommandStore, Registry, Transactions
 from ..domain.customers import customer_key, twelve_months_before
+from ..domain.personal_data import Registration
 
 SOURCE = "/intake"
 
@@ -58,25 +61,35 @@ def request_hash(body: dict[str, Any]) -> str:
 
 class Submissions:
     def __init__(
-        self, transactions: Transactions, org: Organisation, *, customer_secret: bytes
+        self,
+        transactions: Transactions,
+        org: Organisation,
+        *,
+        customer_secret: bytes,
+        master_key: bytes,
     ) -> None:
         self.transactions = transactions
         self.org = org
         self.customer_secret = customer_secret  # the key of the customers' hashes
+        self.master_key = master_key  # wraps each complaint's data key
 
     async def submit_complaint(
         self,
         *,
         caller: str,
-        event: ComplaintReceived,
+        registration: Registration,
         received_at: datetime,
         key: str | None,
         body: dict[str, Any],
     ) -> Recorded:
-        """Register the complaint and append its event, with the customer's complaints in the
-        12 months before it as `prior_complaints`; raises `IdempotencyConflict`."""
+        """Register the complaint and append its event (the personal data sealed with a new
+        data key, kept wrapped), with the customer's complaints in the 12 months before it as
+        `prior_complaints`; raises `IdempotencyConflict`."""
         complaint_id, event_id = new_id(), new_id()
-        customer = customer_key(event.customer.phone, self.customer_secret)
+        customer = customer_key(registration.customer.phone, self.customer_secret)
+        data_key = new_data_key()
+        plaintext = registration.personal_data().model_dump_json().encode()
+        sealed = seal(data_key, complaint_id, plaintext)
         async with self.transactions() as registry:
             if key is not None:
                 earlier = await _claim(
@@ -84,16 +97,21 @@ class Submissions:
                 )
                 if earlier:
                     return earlier
+            prior = 0
             if customer is not None:
-                event = await _count_prior(registry, complaint_id, customer, event)
+                prior = await _count_prior(registry, complaint_id, customer, registration)
+            event = registration.received_event(sealed, prior)
             await registry.register(
                 complaint_id=complaint_id,
                 receiving_unit=event.receiving_unit,
                 posted_by=caller,
                 received_event_id=event_id,
                 state=apply(ComplaintState(), event, received_at),
+                received_at=event.received_at,
+                sealed=sealed.model_dump(mode="json"),
+                wrapped_key=wrap_key(self.master_key, data_key),
             )
-            await registry.append(_envelope(event_id, complaint_id, event, received_at))
+            await registry.append(envelope_of(event_id, complaint_id, event, received_at))
         return Recorded(complaint_id, event_id)
 
     async def record_action(
@@ -128,7 +146,7 @@ class Submissions:
                 raise ActionRefused(refused)  # leaving the transaction undoes the key's claim
             await registry.save_state(complaint_id, apply(row.state, event, at, event_id=event_id))
             await registry.append(
-                _envelope(event_id, complaint_id, event, at, correlation=row.received_event_id)
+                envelope_of(event_id, complaint_id, event, at, correlation=row.received_event_id)
             )
         return Recorded(complaint_id, event_id)
 
@@ -147,21 +165,20 @@ async def fold_foreign(store: CommandStore, envelope: Envelope, event: Event) ->
 
 
 async def _count_prior(
-    registry: Registry, complaint_id: str, customer: str, event: ComplaintReceived
-) -> ComplaintReceived:
-    """The event with the customer's complaints received in the 12 months before it (the
-    customer locked until the transaction ends); a complaint is remembered for later ones to
-    count, an inquiry is not (it is shown the count, but is no complaint)."""
+    registry: Registry, complaint_id: str, customer: str, registration: Registration
+) -> int:
+    """The customer's complaints received in the 12 months before this one (the customer
+    locked until the transaction ends); a complaint is remembered for later ones to count, an
+    inquiry is not (it is shown the count, but is no complaint)."""
+    received_at = registration.received_at
     prior = await registry.count_customer_complaints(
-        customer_key=customer,
-        since=twelve_months_before(event.received_at),
-        before=event.received_at,
+        customer_key=customer, since=twelve_months_before(received_at), before=received_at
     )
-    if event.kind == "complaint":
+    if registration.kind == "complaint":
         await registry.remember_customer(
-            complaint_id=complaint_id, customer_key=customer, received_at=event.received_at
+            complaint_id=complaint_id, customer_key=customer, received_at=received_at
         )
-    return event.model_copy(update={"prior_complaints": prior})
+    return prior
 
 
 async def _claim(
@@ -189,7 +206,7 @@ async def _claim(
     return Recorded(earlier.complaint_id, earlier.event_id, replayed=True)
 
 
-def _envelope(
+def envelope_of(
     event_id: str, complaint_id: str, event: Event, time: datetime, correlation: str | None = None
 ) -> Envelope:
     return Envelope(

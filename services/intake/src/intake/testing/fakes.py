@@ -20,7 +20,7 @@ from complaints_shared.workflow.lifecycle import ComplaintState, from_json, to_j
 from complaints_shared.workflow.visibility import Sight
 
 from ..adapters.reads import ENTRY_COLUMNS
-from ..adapters.registry import ClaimedKey, Registered, Registry
+from ..adapters.registry import ClaimedKey, Locker, Registered, Registry
 from ..adapters.views import LIVE_CLOCK_STATES, snapshot_from_json, snapshot_json
 from ..adapters.worklist import DISSATISFIED, Position, WorklistFilter
 
@@ -101,6 +101,20 @@ class FakeViews:
         row = self.clocks.setdefault((complaint_id, clock), new)
         row.update(values, updated_at=datetime.now(UTC))
 
+    async def forget_customer(self, complaint_id: str) -> None:
+        if complaint_id in self.views:
+            self.views[complaint_id]["customer"] = {"erased": True}
+        for entry in self.timeline:
+            if entry["complaint_id"] != complaint_id:
+                continue
+            if entry["type"] == "complaint.received":
+                data = entry["data"]
+                for name in ("summary", "asks_for", "sealed"):
+                    data.pop(name, None)
+                data["customer"] = {"erased": True}
+            if entry["view_after"] is not None and "view" in entry["view_after"]:
+                entry["view_after"]["view"]["customer"] = {"erased": True}
+
     async def refresh_next_due(self, complaint_id: str) -> None:
         view = self.views.get(complaint_id)
         if view is None:
@@ -132,6 +146,9 @@ class RegisteredRow:
     received_event_id: str
     state: dict[str, Any] | None  # the command state's JSON
     created_at: datetime = field(default_factory=wall_clock)
+    received_at: datetime | None = None
+    sealed: dict[str, Any] | None = None
+    erased_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -153,15 +170,22 @@ class FakeCommandStore:
         self.complaints: dict[str, RegisteredRow] = {}
         self.keys: dict[tuple[str, str, str], ClaimedKey] = {}
         self.customers: dict[str, CustomerRow] = {}  # by complaint id
+        self.data_keys: dict[str, bytes] = {}  # wrapped, by complaint id
         self.outbox: list[Envelope] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Registry]:
-        saved = (dict(self.complaints), dict(self.keys), dict(self.customers), list(self.outbox))
+        saved = (
+            dict(self.complaints),
+            dict(self.keys),
+            dict(self.customers),
+            dict(self.data_keys),
+            list(self.outbox),
+        )
         try:
             yield self
         except BaseException:
-            self.complaints, self.keys, self.customers, self.outbox = saved
+            self.complaints, self.keys, self.customers, self.data_keys, self.outbox = saved
             raise
 
     async def register(
@@ -172,12 +196,47 @@ class FakeCommandStore:
         posted_by: str,
         received_event_id: str,
         state: ComplaintState,
+        received_at: datetime | None = None,
+        sealed: dict[str, Any] | None = None,
+        wrapped_key: bytes | None = None,
     ) -> None:
         if complaint_id in self.complaints:
             raise ValueError(f"complaint {complaint_id} already registered")
         self.complaints[complaint_id] = RegisteredRow(
-            receiving_unit, posted_by, received_event_id, to_json(state), self.now()
+            receiving_unit,
+            posted_by,
+            received_event_id,
+            to_json(state),
+            self.now(),
+            received_at=received_at,
+            sealed=copy.deepcopy(sealed),
         )
+        if wrapped_key is not None:
+            self.data_keys[complaint_id] = wrapped_key
+
+    async def locker(self, complaint_id: str) -> Locker | None:
+        row = self.complaints.get(complaint_id)
+        if row is None:
+            return None
+        return Locker(copy.deepcopy(row.sealed), self.data_keys.get(complaint_id), row.erased_at)
+
+    async def erase(self, complaint_id: str, at: datetime) -> bool:
+        self.data_keys.pop(complaint_id, None)
+        self.customers.pop(complaint_id, None)
+        row = self.complaints.get(complaint_id)
+        if row is None or row.erased_at is not None:
+            return False
+        self.complaints[complaint_id] = replace(row, erased_at=at, sealed=None)
+        return True
+
+    async def due_for_erasure(self, received_before: datetime, limit: int) -> list[str]:
+        due = [
+            (row.received_at, cid)
+            for cid, row in self.complaints.items()
+            if row.erased_at is None and row.received_at is not None
+            if row.received_at < received_before
+        ]
+        return [cid for _, cid in sorted(due)[:limit]]
 
     async def lock(self, complaint_id: str) -> Registered | None:
         row = self.complaints.get(complaint_id)
