@@ -1,25 +1,36 @@
-"""Wires the dashboard: database, projection consumer, change feed, JSON, stream and page."""
+"""Wires the dashboard: database, projection consumer, change feed, JSON, stream, the page and
+its sign-in."""
 
 from __future__ import annotations
+
+import time
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from complaints_shared.http.auth import TokenVerifier
-from complaints_shared.organisation import load_organisation
+from complaints_shared.logging import get_logger
+from complaints_shared.organisation import Organisation, load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
 
+from .adapters.accounts import AccountFile
 from .adapters.change_feed import ChangeFeed
+from .adapters.oidc import OidcSignIn
 from .adapters.repository import SqlProjection, sql_reading
+from .adapters.sessions import Clock, PendingSignIns, SessionStore
 from .adapters.tables import outbox, processed_events
 from .config import DashboardSettings
-from .entrypoints import api, page, stream
+from .entrypoints import api, page, signin, stream
 from .service_layer.projection import DashboardProjection
 from .service_layer.queries import DashboardQueries
+
+log = get_logger(__name__)
 
 
 def create_app(settings: DashboardSettings) -> FastAPI:
     org = load_organisation(settings.org_directory)
+    settings.check_sign_in()
+    accounts = account_file(settings, org)  # a bad accounts file stops the start here
     plumbing = Plumbing.build(
         service="dashboard",
         settings=settings,
@@ -48,11 +59,54 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     app.state.settings = settings
     app.state.org = org
     app.state.auth = TokenVerifier.from_settings(settings)  # refuses the dev secret
-    app.state.jwt_secret = app.state.auth  # the stream's `?token=` is checked alike
+    install_sign_in(app, settings, org, accounts=accounts)
     app.state.queries = DashboardQueries(org, reading)
     app.state.feed = feed
     app.include_router(api.router)
     app.include_router(stream.router)
     app.include_router(page.router)
+    app.include_router(signin.router)
     app.mount("/dashboard/static", StaticFiles(directory=page.STATIC_DIR), name="static")
     return app
+
+
+def account_file(settings: DashboardSettings, org: Organisation) -> AccountFile | None:
+    path = settings.dashboard_accounts_file
+    return AccountFile(path, org) if path else None
+
+
+def install_sign_in(
+    app: FastAPI,
+    settings: DashboardSettings,
+    org: Organisation,
+    *,
+    accounts: AccountFile | None = None,
+    clock: Clock = time.monotonic,
+) -> None:
+    """The page's sign-in: its sessions (in memory, this instance's), the OpenID Connect
+    sign-ins under way, the unit accounts, the identity provider. The routers are included by
+    `create_app`."""
+    settings.check_sign_in()
+    app.state.settings = settings
+    app.state.sessions = SessionStore(
+        idle_seconds=settings.dashboard_session_idle_seconds, clock=clock
+    )
+    app.state.pending_sign_ins = PendingSignIns(clock=clock)
+    app.state.accounts = accounts if accounts is not None else account_file(settings, org)
+    app.state.oidc = oidc_sign_in(settings)
+    if app.state.accounts is None and app.state.oidc is None:
+        log.warning(
+            "nobody can sign in to the page: set DASHBOARD_ACCOUNTS_FILE or DASHBOARD_OIDC_*"
+        )
+
+
+def oidc_sign_in(settings: DashboardSettings) -> OidcSignIn | None:
+    if not settings.dashboard_oidc_issuer or not settings.dashboard_oidc_client_id:
+        return None
+    secret = settings.dashboard_oidc_client_secret
+    return OidcSignIn(
+        issuer=settings.dashboard_oidc_issuer,
+        client_id=settings.dashboard_oidc_client_id,
+        client_secret=secret.get_secret_value() if secret else None,
+        unit_claim=settings.dashboard_oidc_unit_claim,
+    )

@@ -24,7 +24,8 @@ _TABLES = "complaints, clock_runs, samples, timeline_entries, complaint_snapshot
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
-    with running_postgres("dashboard-it-pg-") as server:
+    # Throw-away data: fsync, synchronous_commit and full_page_writes off, for speed.
+    with running_postgres("dashboard-it-pg-", durable=False) as server:
         yield server
 
 

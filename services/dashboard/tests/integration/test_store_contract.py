@@ -111,7 +111,7 @@ def _handled(cid: str = "C1", unit: str = "YN-KM-01", **received_as: Any) -> Com
     breached and met late, one extended), an extension approved and one cancelled, resolved,
     classified, its return visit due, then made (the first call did not reach the customer):
     every column and both child tables have something."""
-    customer = c.Customer(name="张三丰", phone="13800138000", key_customer=True)
+    customer = c.Customer(name="张**", phone="*******8000", key_customer=True)
     received_as = {"prior_complaints": 2, "customer": customer} | received_as
     return fold(
         (received(unit, **received_as), T0),
@@ -339,6 +339,19 @@ async def test_a_snapshot_reads_back_whole_as_of_any_later_moment(backend: Backe
         assert await reader.one_at("C2", after) is None
         assert await reader.one("C1") == _as_read(complaint)  # the row keeps the requests
         assert len(await reader.in_scope_at(None, T0, T0 + timedelta(days=1), after)) == 1
+
+
+async def test_forgetting_the_customer_clears_it_from_every_snapshot(backend: Backend):
+    complaint = _handled()
+    assert complaint.customer_name == "张**"
+    then = await _snap(backend, complaint, "e1")
+    async with backend.transaction() as store:
+        await store.forget_customer("C1")
+    async with backend.reading() as reader:
+        past = await reader.one_at("C1", then)
+    assert past is not None
+    assert (past.customer_name, past.customer_phone) == (None, None)
+    assert past.received_at == complaint.received_at and past.key_customer
 
 
 async def test_as_of_takes_each_complaints_latest_snapshot_recorded_by_then(backend: Backend):

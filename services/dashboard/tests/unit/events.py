@@ -24,7 +24,7 @@ def received(unit: str = "YN-KM-01", when: datetime = T0, **overrides) -> c.Comp
         "receiving_unit": unit,
         "business_line": "cards",
         "received_at": when,
-        "customer": c.Customer(name="张三丰", phone="13800138000"),
+        "customer": c.Customer(name="张**", phone="*******8000"),
         "summary": "card swallowed by the machine",
         "posted_by": unit,
     }

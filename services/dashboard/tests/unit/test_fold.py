@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import personal_data_events as p
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.workflow import lifecycle
@@ -179,3 +180,11 @@ def test_the_status_owner_and_involvement_are_the_shared_folds():
 def test_a_major_liability_case_is_restricted_from_its_receipt():
     complaint = fold(received(flags=["major_liability"]))
     assert complaint.restricted and complaint.units_involved == ["YN-KM-01"]
+
+
+def test_an_erasure_drops_the_masked_customer_and_the_complaint_still_counts():
+    erased = p.PersonalDataErased(unit="YN", posted_by="YN", at=at(5), reason="asked")
+    complaint = fold(received(), erased)
+    assert (complaint.customer_name, complaint.customer_phone) == (None, None)
+    assert complaint.registered and complaint.received_at == T0
+    assert complaint.units_involved == ["YN-KM-01"]

@@ -19,7 +19,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, FromClause, Row, Select, and_, delete, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Row,
+    Select,
+    and_,
+    delete,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -70,6 +83,10 @@ class ProjectionStore(Protocol):
     async def add_snapshot(self, complaint: Complaint, *, event_id: str) -> None:
         """Append the complaint as folded after the event `event_id`, recorded now (processing
         time); an event already snapshotted is skipped."""
+        ...
+
+    async def forget_customer(self, complaint_id: str) -> None:
+        """Erasure: the masked customer leaves every snapshot of the complaint kept before."""
         ...
 
 
@@ -223,6 +240,17 @@ class SqlProjection:
             **snapshot_columns(complaint),
         )
         await self.session.execute(snapshot.on_conflict_do_nothing())
+
+    async def forget_customer(self, complaint_id: str) -> None:
+        s = complaint_snapshots.c
+        cleared: ColumnElement[Any] = literal_column(
+            """'{"customer_name": null, "customer_phone": null}'::jsonb"""
+        )
+        await self.session.execute(
+            update(complaint_snapshots)
+            .where(s.complaint_id == complaint_id)
+            .values(complaint=s.complaint.op("||")(cleared))
+        )
 
     async def in_scope(
         self, reach: Reach | None, received_from: datetime, received_to: datetime

@@ -19,10 +19,10 @@ from copy import deepcopy
 from datetime import datetime
 
 from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import personal_data_events as p
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
-from complaints_shared.masking import mask_name, mask_phone
 from complaints_shared.workflow import lifecycle
 
 from .model import ClockRun, Complaint, ExtensionRequest, Sample
@@ -42,6 +42,8 @@ def apply(
     _extensions(view, before, event, at)
     if isinstance(event, c.ComplaintReceived):
         _received(view, event)
+    elif isinstance(event, p.PersonalDataErased):
+        view.customer_name = view.customer_phone = None  # the complaint still counts
     elif isinstance(event, r.ComplaintAssigned):
         if view.owner_unit != before.owner_unit:
             _new_owner(view, at)
@@ -55,8 +57,8 @@ def apply(
 def _received(view: Complaint, event: c.ComplaintReceived) -> None:
     view.kind, view.channel, view.severity = event.kind, event.channel, event.severity
     view.received_at = event.received_at
-    view.customer_name = mask_name(event.customer.name)
-    view.customer_phone = mask_phone(event.customer.phone)
+    view.customer_name = event.customer.name  # masked on the log
+    view.customer_phone = event.customer.phone
     view.prior_complaints = event.prior_complaints
     view.key_customer = event.customer.key_customer
 

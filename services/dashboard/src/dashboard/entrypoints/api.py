@@ -1,4 +1,5 @@
-"""The dashboard's JSON (and CSV) under /v1/dashboard, scoped by the caller's token."""
+"""The dashboard's JSON (and CSV) under /v1/dashboard, scoped by the caller: a bearer token,
+or the page's session."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The page itself: server-rendered HTML in the chosen language; its script fills in figures.
 
 No build step and no external network: the script, stylesheet and chart code are static
-files of this package. The page needs no token to load; the script asks for one, keeps it in
-localStorage and sends it as a bearer token to /v1/dashboard/….
+files of this package. The page needs a session (see `signin`): without one it sends the
+browser to the sign-in page, which brings it back to the same address. The script keeps no
+token: its requests, its event stream and its CSV downloads carry the session cookie.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from pathlib import Path
 from string import Template
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ..domain.scope import label
 from .labels import words
+from .signin import page_login_redirect
+from .web_session import current_session
 
 router = APIRouter()
 STATIC_DIR = Path(str(files("dashboard") / "static"))
@@ -30,8 +34,11 @@ async def root() -> RedirectResponse:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-async def page(lang: Annotated[Literal["zh", "en"], Query()] = "zh") -> HTMLResponse:
-    """The province office dashboard (Chinese; `?lang=en` for English)."""
+async def page(request: Request, lang: Annotated[Literal["zh", "en"], Query()] = "zh") -> Response:
+    """The province office dashboard (Chinese; `?lang=en` for English); signs in first."""
+    session = current_session(request)
+    if session is None:
+        return page_login_redirect(request, lang)
     w = words(lang)
     text = {f"t_{key.replace('.', '_')}": escape(value) for key, value in w.items()}
     other = "en" if lang == "zh" else "zh"
@@ -41,6 +48,7 @@ async def page(lang: Annotated[Literal["zh", "en"], Query()] = "zh") -> HTMLResp
         html_lang="zh-CN" if lang == "zh" else "en",
         other_lang=other,
         other_lang_label="English" if other == "en" else "中文",
+        user=escape(f"{session.user} · {label(request.app.state.org, session.unit)}"),
         # Every label for the script, as JSON inside a non-executed script element.
         words_json=json.dumps(w, ensure_ascii=False).replace("</", "<\\/"),
     )

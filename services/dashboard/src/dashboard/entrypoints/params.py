@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from complaints_shared.http.auth import caller_unit
 from complaints_shared.http.problems import Problem, field_error
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.hierarchy import timezone_of
@@ -17,6 +16,7 @@ from ..domain.scope import Scope, ScopeRefused, resolve_scope
 from ..domain.stats import local_day
 from ..domain.summary import FigureQuery
 from ..service_layer.queries import DashboardQueries
+from .web_session import caller as caller_of_request
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -36,7 +36,7 @@ def queries_of(request: Request) -> DashboardQueries:
 
 Org = Annotated[Organisation, Depends(org_of)]
 Queries = Annotated[DashboardQueries, Depends(queries_of)]
-Caller = Annotated[str, Depends(caller_unit)]
+Caller = Annotated[str, Depends(caller_of_request)]  # a bearer token, else the page's session
 
 
 def scope_for(org: Organisation, caller: str, unit: str | None) -> Scope:

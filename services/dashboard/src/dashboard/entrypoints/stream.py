@@ -1,7 +1,10 @@
 """Server-sent events: `change` when what the scope shows changed, `heartbeat` now and then.
 
-EventSource cannot set headers, so the token comes as `?token=`; it is checked exactly as the
-bearer token of the JSON routes (and the scope as well: another province's unit is 403).
+The page's stream is authenticated by its session cookie (EventSource sends cookies, and no
+token ever goes into a URL); an integration sends `Authorization: Bearer`, checked exactly as
+on the JSON routes (and the scope as well: another province's unit is 403). The stream checks
+every `SESSION_CHECK_SECONDS` that its session still holds (signed out, or idle too long) or
+that its token is still valid, and ends when not; checking does not count as activity.
 Every message carries the scope's own version (`DashboardQueries.version`): a change to a
 complaint the scope does not show sends nothing and moves no version. A page re-fetches its
 figures on `hello` (each (re)connection), `change`, and on a heartbeat whose version differs
@@ -16,56 +19,103 @@ import contextlib
 import json
 import signal
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import FrameType
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from complaints_shared.http.auth import unit_from_token
+from complaints_shared.http.auth import unauthorized, verifier_of
+from complaints_shared.http.problems import Problem
 from complaints_shared.logging import get_logger
 
 from ..adapters.change_feed import ChangeFeed
 from ..service_layer.queries import DashboardQueries
 from .params import scope_for
+from .web_session import bearer_token, current_session, session_id, sessions_of
 
 router = APIRouter(prefix="/v1/dashboard")
 HEARTBEAT_SECONDS = 15.0
+SESSION_CHECK_SECONDS = 1.0
+Alive = Callable[[], Awaitable[bool]]
 log = get_logger(__name__)
 
 
 @router.get("/stream", response_class=StreamingResponse)
-async def stream(
-    request: Request,
-    token: Annotated[str, Query(min_length=1, description="the bearer token (JWT)")],
-    unit: str | None = None,
-) -> StreamingResponse:
+async def stream(request: Request, unit: str | None = None) -> StreamingResponse:
     """`text/event-stream` of `hello`, `change` and `heartbeat` events (data: the scope's
-    version)."""
-    caller = unit_from_token(token, request.app.state.jwt_secret)
+    version). The page's session cookie, or `Authorization: Bearer` (it wins when sent)."""
+    caller, alive = await _authenticate(request)
     scope = scope_for(request.app.state.org, caller, unit)
     feed: ChangeFeed = request.app.state.feed
     queries: DashboardQueries = request.app.state.queries
     return StreamingResponse(
-        _events(feed, lambda: queries.version(scope)),
+        _events(feed, lambda: queries.version(scope), alive),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(feed: ChangeFeed, version_of: Callable[[], Awaitable[str]]) -> AsyncIterator[str]:
-    """The feed says that something changed; the scope's version says whether it may know."""
+async def _authenticate(request: Request) -> tuple[str, Alive]:
+    """The caller, and how the stream asks whether it may go on."""
+    if "authorization" in request.headers:
+        token = await bearer_token(request)
+        if token is None:
+            raise unauthorized("Invalid token", "send Authorization: Bearer <JWT>")
+        verifier = verifier_of(request.app)
+        caller = await verifier.unit_of_async(token)
+
+        async def token_valid() -> bool:
+            try:
+                return await verifier.unit_of_async(token) == caller
+            except Problem as problem:  # expired (401); keys unreachable (503): go on
+                return problem.status != 401
+
+        return caller, token_valid
+    session = current_session(request)
+    store = sessions_of(request)
+    if session is None or store is None:
+        raise unauthorized(
+            "Not signed in",
+            "sign in at /auth/login, or send Authorization: Bearer <JWT>",
+            token_sent=False,
+        )
+    sid = session_id(request)
+
+    async def session_holds() -> bool:
+        return store.alive(sid)
+
+    return session.unit, session_holds
+
+
+async def _events(
+    feed: ChangeFeed,
+    version_of: Callable[[], Awaitable[str]],
+    alive: Alive | None = None,
+) -> AsyncIterator[str]:
+    """The feed says that something changed; the scope's version says whether it may know.
+    Ends when `alive` answers False (checked every `SESSION_CHECK_SECONDS`)."""
     queue = feed.subscribe()
     try:
         seen = await _version(version_of, "")
         yield _message("hello", seen, retry=1000)
+        quiet_since = time.monotonic()
         while not feed.closing.is_set():
-            try:
-                changed = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
-            except TimeoutError:
+            if alive is not None and not await alive():
+                return
+            left = quiet_since + HEARTBEAT_SECONDS - time.monotonic()
+            if left <= 0:
                 yield _message("heartbeat", seen)
+                quiet_since = time.monotonic()
                 continue
+            wait = left if alive is None else min(left, SESSION_CHECK_SECONDS)
+            try:
+                changed = await asyncio.wait_for(queue.get(), timeout=wait)
+            except TimeoutError:
+                continue
+            quiet_since = time.monotonic()
             if changed is None:
                 return
             version = await _version(version_of, seen)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
+from complaints_shared.contracts.personal_data_events import PersonalDataErased
 from complaints_shared.messaging.consumer import Handler
 
 from ..adapters.repository import ProjectionStore, SqlProjection
@@ -43,4 +44,6 @@ class DashboardProjection:
         )
         complaint = apply(await store.load(envelope.subject), event, envelope.time, envelope.id)
         await store.save(complaint)
+        if isinstance(event, PersonalDataErased):
+            await store.forget_customer(envelope.subject)
         await store.add_snapshot(complaint, event_id=envelope.id)

@@ -1,11 +1,14 @@
-// The dashboard page: sign in with a token, fetch /v1/dashboard/summary, render it, and
-// re-fetch whenever the server-sent event stream says the projection changed.
+// The dashboard page: fetch /v1/dashboard/summary, render it, and re-fetch whenever the
+// server-sent event stream says the projection changed. The page is served only to a signed-in
+// browser; every request (JSON, stream, CSV) carries the session's HttpOnly cookie, and the
+// script holds no token: nothing in localStorage or sessionStorage, nothing in a URL.
 "use strict";
 (() => {
   const W = JSON.parse(document.getElementById("words").textContent);
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
-  const state = { token: localStorage.getItem("dashboard.token"), unit: params.get("unit") || "",
+  const lang = document.body.dataset.lang;
+  const state = { signedIn: true, unit: params.get("unit") || "",
     from: params.get("from") || "", to: params.get("to") || "", asOf: params.get("as_of") || "",
     zone: "UTC", version: null,
     source: null, lastMessage: 0, inFlight: false, again: false, timer: null, failures: 0 };
@@ -57,8 +60,8 @@
       if (v) q.set(k, v);
     }
     const response = await fetch(`/v1/dashboard${path}?${q}`,
-      { headers: { Authorization: `Bearer ${state.token}` } });
-    if (response.status === 401) { signOut(W.error + " (401)"); throw new Error("401"); }
+      { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.status === 401) { toSignIn("expired"); throw new Error("401"); }
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw Object.assign(new Error(body.detail || response.status), { status: response.status });
     return body;
@@ -273,9 +276,9 @@
 
   function connect() {
     if (state.source) state.source.close();
-    const q = new URLSearchParams({ token: state.token });
+    const q = new URLSearchParams();
     if (state.unit) q.set("unit", state.unit);
-    const source = new EventSource(`/v1/dashboard/stream?${q}`);
+    const source = new EventSource(`/v1/dashboard/stream${state.unit ? `?${q}` : ""}`);
     state.source = source;
     const heard = (event) => {
       state.lastMessage = Date.now();
@@ -292,20 +295,58 @@
       $("live-text").textContent = W.reconnecting;
       // EventSource retries by itself after a dropped connection; after a refusal (a non-200
       // answer while the service restarts, or a scope it may not read) it gives up: retry, slower.
+      // A refusal may mean that the session ended (signed out elsewhere, idle, a restart of
+      // the service): then back to the sign-in page.
       if (source.readyState === EventSource.CLOSED) {
-        const wait = Math.min(30000, 1000 * 2 ** Math.min(5, state.failures++));
-        setTimeout(() => state.source === source && connect(), wait);
+        checkSession().then((ok) => {
+          if (!ok) return;
+          const wait = Math.min(30000, 1000 * 2 ** Math.min(5, state.failures++));
+          setTimeout(() => state.source === source && connect(), wait);
+        });
       }
     };
   }
   // A stream that went silent (no heartbeat for 40 s) is replaced; figures age every 30 s.
-  setInterval(() => { if (state.token && Date.now() - state.lastMessage > 40000) connect(); }, 5000);
-  setInterval(() => { if (state.token && !document.hidden) refresh(); }, 30000);
+  setInterval(() => { if (state.signedIn && Date.now() - state.lastMessage > 40000) connect(); }, 5000);
+  setInterval(() => { if (state.signedIn && !document.hidden) refresh(); }, 30000);
+
+  // Whether the session still holds; when it does not, off to the sign-in page.
+  async function checkSession() {
+    try {
+      const response = await fetch("/auth/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (response.status === 401) { toSignIn("expired"); return false; }
+    } catch (error) { /* the service is away: EventSource and the retries carry on */ }
+    return true;
+  }
+
+  function stop() {
+    state.signedIn = false;
+    if (state.source) state.source.close();
+    state.source = null;
+  }
+
+  function toSignIn(message) {
+    if (!state.signedIn) return;
+    stop();
+    const q = new URLSearchParams({ next: location.pathname + location.search });
+    if (lang === "en") q.set("lang", "en");
+    if (message) q.set("message", message);
+    location.assign(`/auth/login?${q}`);
+  }
+
+  async function signOut() {
+    stop();
+    try {
+      await fetch(`/auth/logout${lang === "en" ? "?lang=en" : ""}`,
+        { method: "POST", credentials: "same-origin", headers: { Accept: "application/json" } });
+    } finally {
+      const q = new URLSearchParams({ message: "signed_out" });
+      if (lang === "en") q.set("lang", "en");
+      location.assign(`/auth/login?${q}`);
+    }
+  }
 
   async function start() {
-    $("login").hidden = true;
-    $("filters").hidden = false;
-    $("logout").hidden = false;
     try {
       const scopes = await api("/scopes", { unit: "", from: "", to: "" });
       $("scope").replaceChildren(...scopes.units.map((u) => el("option", { value: u.key },
@@ -324,37 +365,16 @@
   function updateLinks() {
     const q = new URLSearchParams({ unit: state.unit, from: state.from, to: state.to, as_of: state.asOf });
     for (const [k, v] of [...q.entries()]) if (!v) q.delete(k);
-    // Downloads cannot carry a header: fetch with it, then hand the file over.
-    const download = (path, name, query) => async (e) => {
-      e.preventDefault();
-      const response = await fetch(`/v1/dashboard${path}?${query}`, { headers: { Authorization: `Bearer ${state.token}` } });
-      const a = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
-      document.body.append(a); a.click(); a.remove();
-    };
-    $("export").onclick = download("/export.csv", "complaints.csv", q);
+    // Plain links: the session cookie goes with them.
+    $("export").href = `/v1/dashboard/export.csv${q.toString() ? `?${q}` : ""}`;
     const summary = new URLSearchParams(q);
     summary.set("format", "csv");
-    $("export-summary").onclick = download("/summary", "summary.csv", summary);
+    $("export-summary").href = `/v1/dashboard/summary?${summary}`;
     const url = new URL(location.href);
     for (const k of ["unit", "from", "to"]) { if (state[k]) url.searchParams.set(k, state[k]); else url.searchParams.delete(k); }
     history.replaceState(null, "", url);
   }
 
-  function signOut(message) {
-    localStorage.removeItem("dashboard.token");
-    state.token = null;
-    if (state.source) state.source.close();
-    $("board").hidden = true; $("filters").hidden = true; $("logout").hidden = true;
-    $("login").hidden = false;
-    $("login-error").textContent = message || "";
-  }
-
-  $("login-form").addEventListener("submit", (e) => {
-    e.preventDefault();
-    state.token = $("token").value.trim();
-    localStorage.setItem("dashboard.token", state.token);
-    start();
-  });
   $("filters").addEventListener("submit", (e) => {
     e.preventDefault();
     const unitChanged = state.unit !== $("scope").value;
@@ -363,10 +383,10 @@
     if (unitChanged) connect();
     refresh();
   });
-  $("logout").addEventListener("click", () => signOut());
+  $("logout").addEventListener("click", () => { signOut(); });
   $("panel-close").addEventListener("click", () => { $("panel").hidden = true; });
   for (const tile of document.querySelectorAll(".tile[data-state]")) {
     tile.addEventListener("click", () => openList(tile.dataset.state, null, null, W[tile.dataset.state]));
   }
-  if (state.token) start(); else signOut();
+  start();
 })();

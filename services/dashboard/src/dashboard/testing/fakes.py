@@ -129,6 +129,12 @@ class FakeProjection:
         )
         self.snapshots.append(snapshot)
 
+    async def forget_customer(self, complaint_id: str) -> None:
+        for snapshot in self.snapshots:
+            if snapshot.complaint_id == complaint_id:
+                complaint = snapshot.columns["complaint"]
+                complaint["customer_name"] = complaint["customer_phone"] = None
+
     # -- ProjectionReader -----------------------------------------------------------------
     async def in_scope(
         self, reach: Reach | None, received_from: datetime, received_to: datetime
