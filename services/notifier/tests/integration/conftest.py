@@ -132,7 +132,8 @@ def _serve(receiver: Receiver) -> ThreadingHTTPServer:
 # -- infrastructure -------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
-    with running_postgres("notifier-it-pg-") as server:
+    # Throw-away data: fsync, synchronous_commit and full_page_writes off, for speed.
+    with running_postgres("notifier-it-pg-", durable=False) as server:
         yield server
 
 

@@ -87,7 +87,7 @@ def received(unit: str = "YN-KM-01", flags: tuple[str, ...] = ()) -> c.Complaint
         business_line="cards",
         received_at=AT,
         flags=list(flags),
-        customer=c.Customer(name="王小明", phone="+86 138 0013 8000"),
+        customer=c.Customer(name="王**", phone="*********8000"),
         summary="s",
         posted_by=unit,
     )

@@ -60,7 +60,7 @@ async def test_a_request_of_an_outlet_tells_its_branch_and_the_province_supervis
     alert = next(a for a in harness.alerts(CID) if a["recipient_unit"] == "YN-SUP")
     assert alert["cause_event_id"] == envelope.id
     assert alert["cause_type"] == "complaint.extension_requested"
-    assert UNTIL_LOCAL in alert["subject"] and "Kunming outlet 1" in alert["subject"]
+    assert UNTIL_LOCAL in alert["subject"] and "昆明北京路营业所" in alert["subject"]
     assert REASON in alert["message"] and REASON not in alert["subject"]  # never in an SMS
     assert "please decide it" in alert["message"]
     assert harness.tables.facts[CID].state.pending_extension.request_id == envelope.id
@@ -103,7 +103,7 @@ async def test_an_approval_tells_the_owner_the_new_deadline_and_the_reason(harne
     alert = harness.alerts(CID)[3]
     assert alert["cause_type"] == "complaint.extension_decided"
     assert alert["subject"] == "[Complaint c-1] extension approved"
-    assert "Yunnan service-supervision line approved" in alert["message"]
+    assert "云南省分公司服务监督热线 approved" in alert["message"]
     assert f"The new deadline is {UNTIL_LOCAL}" in alert["message"]
     assert "Agreed with the customer" in alert["message"]
     state = harness.tables.facts[CID].state

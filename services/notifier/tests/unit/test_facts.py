@@ -26,7 +26,7 @@ def received(flags: list[str]) -> c.ComplaintReceived:
         business_line="cards",
         received_at=AT,
         flags=flags,
-        customer=c.Customer(name="王小明", phone="+86 138 0013 8000"),
+        customer=c.Customer(name="王**", phone="*********8000"),
         summary="s",
         posted_by="YN-KM-01",
     )

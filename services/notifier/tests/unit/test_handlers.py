@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import personal_data_events as p
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.envelope import new_id
@@ -80,7 +81,7 @@ async def test_the_assignment_after_a_transfer_does_not_tell_the_new_owner_twice
         ("YN-KM-01", "complaint.assigned"),
         ("YN-KM", "complaint.transferred"),
     ]
-    assert "Kunming outlet 1" in harness.alerts(CID)[1]["message"]  # handed from
+    assert "昆明北京路营业所" in harness.alerts(CID)[1]["message"]  # handed from
     assert harness.tables.facts[CID].handoff_told is None
 
 
@@ -156,3 +157,17 @@ async def test_events_folded_for_the_facts_only_tell_nobody(harness, received):
     await harness.handle(CID, accepted)
     assert harness.alerts(CID) == []
     assert "YN-KM-02" in harness.tables.facts[CID].state.involvement.involved
+
+
+async def test_an_erasure_drops_the_masked_customer_from_the_facts_and_the_alerts(
+    harness, received
+):
+    await harness.handle(CID, received())
+    await harness.handle(CID, assigned("YN-KM-01"))
+    assert MASKED in harness.alerts(CID)[0]["message"]
+    erased = p.PersonalDataErased(unit="YN", posted_by="YN", at=harness.now, reason="asked")
+    await harness.handle(CID, erased)
+    assert harness.tables.facts[CID].customer == ""
+    assert harness.tables.facts[CID].receiving_unit == "YN-KM-01"  # the complaint stays
+    for alert in harness.alerts(CID):
+        assert MASKED not in alert["message"] and "—" in alert["message"]

@@ -30,7 +30,7 @@ def received(unit: str = "YN-KM-01", **more) -> c.ComplaintReceived:
         "receiving_unit": unit,
         "business_line": "cards",
         "received_at": AT,
-        "customer": c.Customer(name="王小明", phone="+86 138 0013 8000"),
+        "customer": c.Customer(name="王**", phone="*********8000"),
         "summary": "s",
         "posted_by": unit,
     }

@@ -53,7 +53,8 @@ class SqlTransactions:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
-    with running_postgres("routing-it-pg-") as server:
+    # Throw-away data: fsync, synchronous_commit and full_page_writes off, for speed.
+    with running_postgres("routing-it-pg-", durable=False) as server:
         yield server
 
 

@@ -37,6 +37,7 @@ def as_unit(unit: str) -> dict[str, str]:
 
 async def explain(api: httpx.AsyncClient, caller: str | None, **query: Any) -> httpx.Response:
     headers = as_unit(caller) if caller else {}
+    headers["Accept-Language"] = "en"  # problem details are Chinese unless English is asked for
     return await api.get("/v1/routing/explain", params=query, headers=headers)
 
 

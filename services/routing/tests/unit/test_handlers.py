@@ -239,7 +239,7 @@ async def test_the_transfer_count_runs_over_the_stored_history(routing):
 
 
 # -- breaches are escalated -------------------------------------------------------------------
-@pytest.mark.parametrize("clock", ["start", "resolve", "committed"])
+@pytest.mark.parametrize("clock", ["start", "investigate", "resolve", "committed"])
 async def test_a_breach_of_the_owners_deadline_is_escalated(routing, clock):
     await routing.handle(breached(clock, "YN-KM-01"))
 
@@ -274,3 +274,19 @@ def test_the_handlers_listen_to_received_transfer_requests_and_breaches(routing)
         c.TransferRequested,
         s.SlaBreached,
     }
+
+
+async def test_a_breach_attributed_to_a_handler_is_escalated_alike(routing):
+    """The handler an `sla.breached` names is the SLA monitor's attribution; the escalation
+    goes to the owner's supervisor all the same."""
+    event = s.SlaBreached.model_validate(
+        {
+            "clock": "investigate",
+            "owner_unit": "YN-KM-01",
+            "due_at": T0 + timedelta(hours=2),
+            "handler": {"id": "u-7", "name": "Li"},
+        }
+    )
+    await routing.handle(event)
+    [escalated] = routing.appended(ESCALATED)
+    assert (escalated["clock"], escalated["to_unit"]) == ("investigate", "YN-KM")

@@ -16,6 +16,7 @@ from .adapters.tables import outbox, processed_events
 from .config import SlaSettings
 from .entrypoints.api import router
 from .service_layer.handlers import ClockProjector
+from .service_layer.metrics import clock_gauges
 from .service_layer.recompute import recompute_if_policy_changed
 from .service_layer.ticker import BreachTicker
 
@@ -40,7 +41,8 @@ def create_app(settings: SlaSettings) -> FastAPI:
         )
         consumer = plumbing.consumer(projector.registry())
         ticker = BreachTicker(stores, policy, projector.calendars, consumer.owned_partitions, wake)
-        plumbing.start(plumbing.relay.run(), consumer.run(), ticker.run())
+        gauges = clock_gauges(plumbing.sessions)
+        plumbing.start(plumbing.relay.run(), consumer.run(), ticker.run(), gauges)
 
     app = create_service_app(
         title="SLA monitor",

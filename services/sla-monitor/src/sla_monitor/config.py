@@ -22,6 +22,12 @@ class SlaSettings(ServiceSettings):
     resolve_days_hq: float = 3
     transfer_minutes: float = 60
     start_minutes: float = 120
+    investigate_minutes: float = Field(
+        default=1440,
+        ge=0,
+        description="the 24x7 investigate clock of a logistics complaint: the owner's "
+        "supervisor investigates and decides a plan",
+    )
     inquiry_reply_minutes: float = 30
     customer_days: float = 5
     warn_fractions: list[float] = [0.75]
@@ -44,6 +50,7 @@ class SlaSettings(ServiceSettings):
             },
             transfer=timedelta(minutes=self.transfer_minutes),
             start=timedelta(minutes=self.start_minutes),
+            investigate=timedelta(minutes=self.investigate_minutes),
             inquiry_reply=timedelta(minutes=self.inquiry_reply_minutes),
             customer_days=self.customer_days,
             warn_fractions=tuple(self.warn_fractions),

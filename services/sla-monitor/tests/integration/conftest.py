@@ -92,7 +92,8 @@ class Sla:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
-    with running_postgres("sla-monitor-it-pg-") as server:
+    # Throw-away data: fsync, synchronous_commit and full_page_writes off, for speed.
+    with running_postgres("sla-monitor-it-pg-", durable=False) as server:
         yield server
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,6 +73,33 @@ async def test_breaches_are_recorded_once_and_kept(backend):
         ("start", 1),  # due 11:00
     ]
     assert [row.values["due_at"] for row in rows] == [b.due_at for b in breaches]
+    assert [(row.values["handler_id"], row.values["handler_name"]) for row in rows] == [
+        (None, None),
+        (None, None),
+    ]
+
+
+async def test_a_breach_keeps_the_handler_it_was_attributed_to(backend):
+    state = assigned()
+    state, effects = k.decide(
+        state,
+        k.TimerTick(AT + timedelta(hours=3)),
+        POLICY,
+        CALENDARS,
+        handler=k.Handler("u-a", "A"),
+    )
+    async with backend.transaction() as tx:
+        await tx.clocks.save("C-1", 0, state, effects, CALENDARS)
+        await tx.complaint_states.save("C-1", ComplaintState())
+    # Fired again under another handler (a rebuild, a redelivery): the first attribution stays.
+    again = [replace(e, handler=k.Handler("u-b", "B")) for e in effects]
+    async with backend.transaction() as tx:
+        await tx.clocks.save("C-1", 0, state, again, CALENDARS)
+    rows = await backend.reads.breaches({"YN-KM-01"}, None, None)
+    assert [(row.values["handler_id"], row.values["handler_name"]) for row in rows] == [
+        ("u-a", "A"),
+        ("u-a", "A"),
+    ]
 
 
 async def test_claim_due_takes_the_owned_partitions_earliest_first_up_to_the_limit(backend):

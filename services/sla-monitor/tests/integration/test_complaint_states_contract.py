@@ -48,3 +48,16 @@ async def test_a_saved_state_loads_back_equal_and_saving_again_replaces_it(backe
     async with backend.transaction() as tx:
         assert await tx.complaint_states.load_for_update("C-1") == second
         assert await tx.complaint_states.load_for_update("C-2") == ComplaintState()
+
+
+async def test_many_states_load_at_once_without_the_unknown(backend):
+    first, second = registered(), registered(owner="YN-KM")
+    async with backend.transaction() as tx:
+        await tx.complaint_states.save("C-1", first)
+        await tx.complaint_states.save("C-2", second)
+    async with backend.transaction() as tx:
+        assert await tx.complaint_states.load_many(["C-1", "C-2", "C-none"]) == {
+            "C-1": first,
+            "C-2": second,
+        }
+        assert await tx.complaint_states.load_many([]) == {}

@@ -101,3 +101,21 @@ async def test_the_resolve_clock_shows_its_original_due_time_and_extensions(api)
     assert resolve["original_due_at"] == "2026-11-16T17:30:00+08:00"
     assert resolve["extensions"] == 1
     assert (clocks["start"]["original_due_at"], clocks["start"]["extensions"]) == (None, 0)
+
+
+async def test_a_breach_shows_the_handler_it_is_attributed_to(api):
+    client, db = api
+    at = datetime.now(UTC) - timedelta(hours=3)
+    inputs = [k.Arrival("complaint", "YN-KM-01", at), k.Assignment("YN-KM-01", "branch", at)]
+    state, _ = k.fold(inputs, POLICY, CALENDARS)
+    held = k.Handler("u-7", "Li")
+    state, effects = k.decide(
+        state, k.TimerTick(datetime.now(UTC)), POLICY, CALENDARS, handler=held
+    )
+    await FakeClockStore(db).save("C-1", 0, state, effects, CALENDARS)
+    db.complaint_states["C-1"] = to_json(ComplaintState(involved=("YN-KM-01",)))
+    breaches = (await get(client, "/v1/sla/breaches", "YN-KM")).json()["breaches"]
+    assert [(row["clock"], row["handler"]) for row in breaches] == [
+        ("transfer", {"id": "u-7", "name": "Li"}),
+        ("start", {"id": "u-7", "name": "Li"}),
+    ]

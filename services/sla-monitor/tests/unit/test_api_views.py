@@ -135,3 +135,12 @@ def test_a_unit_with_its_own_time_zone_reads_its_own_offset():
     )
     assert clock_view(org, clock_row("P-B-01"))["due_at"].isoformat().endswith("+06:00")
     assert clock_view(org, clock_row("P"))["due_at"].isoformat().endswith("+08:00")
+
+
+def test_a_breach_names_its_handler_or_null():
+    row = {**clock_row("YN-KM-01"), "handler_id": "u-7", "handler_name": "Li"}
+    assert breach_view(DEMO, row)["handler"] == {"id": "u-7", "name": "Li"}
+    nameless = {**row, "handler_name": None}
+    assert breach_view(DEMO, nameless)["handler"] == {"id": "u-7", "name": None}
+    assert breach_view(DEMO, {**row, "handler_id": None})["handler"] is None
+    assert breach_view(DEMO, clock_row("YN-KM-01"))["handler"] is None  # an older row

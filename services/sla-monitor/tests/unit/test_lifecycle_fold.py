@@ -66,7 +66,9 @@ def test_fold_involves_units_and_marks_restricted():
     assert state.running_clocks == ("start",)
 
 
-async def test_wraps_an_existing_handler_to_fold_first():
+async def test_wraps_an_existing_handler_to_fold_after_it():
+    """The clock handler reads the lifecycle as it stood before the event (who held the
+    complaint up to then, for attribution); the fold follows in the same transaction."""
     db = FakeDatabase()
     calls: list[str] = []
 
@@ -80,7 +82,8 @@ async def test_wraps_an_existing_handler_to_fold_first():
     assert set(registry) == set(FOLDED) | {s.SlaWarning}
     event = received()
     await registry[c.ComplaintReceived](NO_SESSION, envelope(event), event)
-    assert calls == ["own complaint.received, registered: True"]  # folded first
+    assert calls == ["own complaint.received, registered: False"]  # not folded yet
+    assert from_json(db.complaint_states["C-1"]).registered  # folded after it
     calls.clear()
     note = c.NoteAdded(unit="YN-KM", at=AT, posted_by="YN-KM", text="n")
     before = dict(db.complaint_states)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,6 +84,10 @@ class AlertStore(Protocol):
     async def call_off(self, complaint_id: str, clock: str, stopped_at: datetime) -> int:
         """Cancel the clock's escalation steps scheduled after `stopped_at` that were never
         attempted, with their deliveries; return how many deliveries were cancelled."""
+        ...
+
+    async def forget_customer(self, complaint_id: str, masked: str) -> None:
+        """Erasure: the masked customer leaves the texts of the complaint's alerts."""
         ...
 
 
@@ -171,3 +175,13 @@ class SqlAlertStore:
                 .values(status="cancelled", reason=f"the {clock} clock stopped first")
             )
         return len(ids)
+
+    async def forget_customer(self, complaint_id: str, masked: str) -> None:
+        await self.session.execute(
+            update(alerts)
+            .where(alerts.c.complaint_id == complaint_id)
+            .values(message=func.replace(alerts.c.message, masked, ERASED_CUSTOMER))
+        )
+
+
+ERASED_CUSTOMER = "—"  # what an alert shows for a customer whose personal data was erased

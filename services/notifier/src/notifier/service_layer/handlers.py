@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints_shared.contracts import complaint_events as c
+from complaints_shared.contracts import personal_data_events as p
 from complaints_shared.contracts import routing_events as r
 from complaints_shared.contracts import sla_events as s
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.logging import get_logger
-from complaints_shared.masking import mask_name, mask_phone
 from complaints_shared.messaging.consumer import Handler
 from complaints_shared.organisation import Organisation
 
@@ -64,6 +64,7 @@ class NotifierHandlers:
         return {
             **{cls: self.note_event for cls in FOLDED_ONLY},
             c.ComplaintReceived: self.note_complaint,
+            p.PersonalDataErased: self.forget_customer,
             r.ComplaintAssigned: self.alert_new_owner,
             r.ComplaintTransferred: self.alert_new_owner_of_transfer,
             s.SlaWarning: self.alert_owner_of_warning,
@@ -89,9 +90,20 @@ class NotifierHandlers:
         facts = replace(
             before.observe(event, envelope.time, envelope.id),
             media=event.channel == "media" or "media_exposure" in event.flags,
-            customer=f"{mask_name(event.customer.name)} {mask_phone(event.customer.phone)}",
+            customer=f"{event.customer.name} {event.customer.phone}",  # masked on the log
         )
         await self.teller.remember(stores, envelope, before, facts)
+
+    async def forget_customer(
+        self, session: AsyncSession, envelope: Envelope, event: p.PersonalDataErased
+    ) -> None:
+        """Erasure: the masked customer leaves the facts (later alerts show none) and the
+        texts of the complaint's alerts."""
+        stores = self.stores(session)
+        before = await self.teller.facts(stores, envelope)
+        if before.customer:
+            await stores.alerts.forget_customer(envelope.subject, before.customer)
+        await self.teller.remember(stores, envelope, before, replace(before, customer=""))
 
     async def alert_new_owner(
         self, session: AsyncSession, envelope: Envelope, event: r.ComplaintAssigned

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..adapters.alert_store import NewAlert, NewDelivery
+from ..adapters.alert_store import ERASED_CUSTOMER, NewAlert, NewDelivery
 from ..adapters.delivery_store import Delivery, StoredAlert
 from ..adapters.notifications import LISTED_NAMES
 from ..domain.facts import ComplaintFacts
@@ -120,6 +120,11 @@ class FakeAlertStore:
                 "delivery_id": delivery_id,
                 "status": "folded" if folded else "pending",
             }
+
+    async def forget_customer(self, complaint_id: str, masked: str) -> None:
+        for row in self.tables.alerts.values():
+            if row["complaint_id"] == complaint_id:
+                row["message"] = row["message"].replace(masked, ERASED_CUSTOMER)
 
     async def call_off(self, complaint_id: str, clock: str, stopped_at: datetime) -> int:
         steps = {

@@ -121,3 +121,14 @@ async def test_a_stopped_clock_calls_off_only_its_steps_not_yet_due_nor_attempte
         assert await stores.alerts.lock_delivery_status(kept) == "pending"
     assert await stores.alerts.call_off("c-1", "resolve", stop) == 0
     assert await stores.alerts.call_off("c-2", "start", AT) == 0
+
+
+async def test_forgetting_the_customer_takes_it_out_of_the_complaints_alert_texts(stores):
+    told = "投诉 c-1（客户：王** *********8000）已分派"
+    assert await stores.alerts.add_alert(alert("a-1", message=told))
+    assert await stores.alerts.add_alert(alert("a-2", complaint_id="c-2", message=told))
+    await stores.alerts.forget_customer("c-1", "王** *********8000")
+    [mine] = await stores.reads.alerts_of("c-1")
+    [other] = await stores.reads.alerts_of("c-2")
+    assert mine["message"] == "投诉 c-1（客户：—）已分派"
+    assert other["message"] == told

@@ -19,7 +19,7 @@ def facts() -> ComplaintFacts:
         business_line="cards",
         received_at=AT,
         flags=["major_liability"],
-        customer=c.Customer(name="王小明", phone="+86 138 0013 8000"),
+        customer=c.Customer(name="王**", phone="*********8000"),
         summary="s",
         posted_by="YN-KM-01",
     )

@@ -1,5 +1,5 @@
-"""Who supervises an owner whose `start` or `resolve` clock breached
-(docs/domain.md#escalation)."""
+"""Who supervises an owner whose `start`, `investigate`, `resolve` or `committed` clock
+breached (docs/domain.md#escalation)."""
 
 from __future__ import annotations
 

@@ -31,8 +31,9 @@ from ..domain.rules import (
 )
 
 SOURCE = "/routing"
-# A breached deadline the owner had to meet: sign for it, resolve it, keep the promised date.
-ESCALATED_CLOCKS = frozenset({"resolve", "start", "committed"})
+# A breached deadline the owner had to meet: sign for it, investigate and decide a plan,
+# resolve it, keep the promised date.
+ESCALATED_CLOCKS = frozenset({"resolve", "start", "investigate", "committed"})
 
 RouteStores = Callable[[AsyncSession], RouteStore]
 """The `RouteStore` working in a session's transaction (`SqlRouteStore` in production)."""
@@ -190,7 +191,8 @@ class RoutingHandlers:
     async def escalate_breach(
         self, session: AsyncSession, envelope: Envelope, event: s.SlaBreached
     ) -> None:
-        """A breached `resolve`, `start` or `committed` clock goes to the owner's supervisor.
+        """A breached `resolve`, `start`, `investigate` or `committed` clock goes to the owner's
+        supervisor.
 
         The owner keeps the complaint; the supervisor is now involved and accountable for
         chasing it (docs/domain.md#escalation: overdue handling is visible, attributed and

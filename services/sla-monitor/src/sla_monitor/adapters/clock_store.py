@@ -47,7 +47,8 @@ class ClockStore(Protocol):
         calendars: k.Calendars,
     ) -> None:
         """Store the state and its next timer, replace the complaint's flattened clocks, and
-        record each breach among `effects` (one already recorded is kept as it was)."""
+        record each breach among `effects` with its handler (one already recorded is kept as
+        it was)."""
         ...
 
     async def claim_due(
@@ -98,7 +99,8 @@ def clock_rows(
 
 
 def breach_rows(complaint_id: str, effects: Sequence[k.ClockEffect]) -> list[ClockRow]:
-    """The rows of `breaches` for the breaches among `effects`."""
+    """The rows of `breaches` for the breaches among `effects`, each with the handler it is
+    attributed to."""
     return [
         {
             "complaint_id": complaint_id,
@@ -106,6 +108,8 @@ def breach_rows(complaint_id: str, effects: Sequence[k.ClockEffect]) -> list[Clo
             "run": effect.run,
             "owner_unit": effect.owner,
             "due_at": effect.due_at,
+            "handler_id": effect.handler.id if effect.handler is not None else None,
+            "handler_name": effect.handler.name if effect.handler is not None else None,
         }
         for effect in effects
         if isinstance(effect, k.ClockBreach)

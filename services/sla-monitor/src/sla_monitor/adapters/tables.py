@@ -4,7 +4,8 @@
   breach ticker reads due work from the index on `next_timer`, never scanning every complaint,
   and only for the partitions its instance owns.
 - `clocks`: one row per (complaint, clock), flattened from the state for the API.
-- `breaches`: every breach, kept after the clock is met or restarted.
+- `breaches`: every breach, kept after the clock is met or restarted, with the handler it is
+  attributed to (the one holding the complaint when it breached, kept after a change).
 - `projection_meta`: the policy/calendar fingerprint the projection was computed with.
 - `complaint_states`: each complaint's shared lifecycle state (`complaints_shared.workflow`),
   folded from every event of the log; what visibility is decided on.
@@ -72,6 +73,8 @@ breaches = Table(
     Column("run", Integer, primary_key=True),
     Column("owner_unit", Text, nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("handler_id", Text),  # the handler at the breach (None: nobody held it)
+    Column("handler_name", Text),
     Index("breaches_by_due", "due_at"),
 )
 

@@ -5,8 +5,11 @@ maps it to its contract event (`sla.clock_started`, `sla.breached`, ...).
 
 Every effect names its clock, the clock's `run` (1 for the first start of that clock on the
 complaint, +1 on each restart: with the complaint id, clock, run and kind it makes a
-deterministic event id) and the owner it is attributed to. Times are UTC; `.time` is the
-event time or timer instant the effect marks, never the processing clock.
+deterministic event id) and the owner it is attributed to. A warning, a breach and a stop are
+also attributed to the handler at that moment (`handler`: the member of staff holding the
+complaint in the owning unit, as the caller of `clocks.decide` knows it from the shared
+lifecycle fold; None when nobody holds it). Times are UTC; `.time` is the event time or timer
+instant the effect marks, never the processing clock.
 """
 
 from __future__ import annotations
@@ -15,13 +18,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from complaints_shared.workflow.lifecycle import Handler
+
 ClockName = Literal[
-    "transfer", "start", "resolve", "inquiry_reply", "committed", "customer", "return_visit"
+    "transfer",
+    "start",
+    "investigate",
+    "resolve",
+    "inquiry_reply",
+    "committed",
+    "customer",
+    "return_visit",
 ]
 # The order in which clocks are listed, stopped, started and fired when instants tie.
 CLOCK_ORDER: tuple[ClockName, ...] = (
     "transfer",
     "start",
+    "investigate",
     "resolve",
     "inquiry_reply",
     "committed",
@@ -108,6 +121,7 @@ class ClockStop:
     # early, negative when late (real seconds on a 24x7 clock).
     due_at: datetime | None = None
     margin_seconds: int | None = None
+    handler: Handler | None = None
 
     @property
     def time(self) -> datetime:
@@ -123,6 +137,7 @@ class ClockWarning:
     at: datetime  # the instant the point marks
     due_at: datetime
     remaining_seconds: int
+    handler: Handler | None = None
 
     @property
     def time(self) -> datetime:
@@ -135,11 +150,15 @@ class ClockBreach:
     run: int
     owner: str
     due_at: datetime
+    handler: Handler | None = None
 
     @property
     def time(self) -> datetime:
         return self.due_at
 
+
+# The effects that name the handler at their moment.
+ATTRIBUTED = (ClockStop, ClockWarning, ClockBreach)
 
 ClockEffect = (
     ClockStart

@@ -21,6 +21,7 @@ class Arrival:
     receiving province, HQ's quality-service group for a complaint received at HQ); the
     service layer resolves it from the organisation (`return_visits.return_visit_owner`).
     Without one, no return-visit clock starts. `complaint_id` decides the sample.
+    `business_line` decides whether each owner gets an `investigate` clock.
     """
 
     NAME: ClassVar[str] = "complaint.received"
@@ -32,6 +33,7 @@ class Arrival:
     key_customer: bool = False
     prior_complaints: int = 0
     visit_owner: str | None = None
+    business_line: str | None = None
 
     @property
     def time(self) -> datetime:
@@ -79,6 +81,20 @@ class DeadlinePromise:
     NAME: ClassVar[str] = "complaint.deadline_committed"
     committed_deadline: datetime
     at: datetime
+
+    @property
+    def time(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class PlanDecision:
+    """The owner's supervisor decided the plan after investigating; `promised_by`, when
+    given, is the date the plan promises the customer (a committed deadline)."""
+
+    NAME: ClassVar[str] = "complaint.plan_decided"
+    at: datetime
+    promised_by: datetime | None = None
 
     @property
     def time(self) -> datetime:
@@ -169,6 +185,7 @@ ClockInput = (
     | Transfer
     | Acceptance
     | DeadlinePromise
+    | PlanDecision
     | ExtensionRequest
     | ExtensionDecision
     | CustomerWait

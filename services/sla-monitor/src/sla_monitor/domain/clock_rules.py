@@ -22,6 +22,7 @@ from .clock_inputs import (
     DeadlinePromise,
     ExtensionDecision,
     ExtensionRequest,
+    PlanDecision,
     Reopening,
     Resolution,
     ReturnVisit,
@@ -32,10 +33,15 @@ from .clock_timers import extend_clock, pause_clock, resume_clock, start_clock, 
 from .policy import ClockPolicy
 from .return_visits import standing_grounds
 
-OWNER_CLOCKS: tuple[ClockName, ...] = ("transfer", "start", "resolve", "committed")
+OWNER_CLOCKS: tuple[ClockName, ...] = ("transfer", "start", "investigate", "resolve", "committed")
 ALL_CLOCKS = CLOCK_ORDER
-# What a resolution meets: every clock but the return visit, which it may start.
-RESOLVED_CLOCKS: tuple[ClockName, ...] = tuple(c for c in CLOCK_ORDER if c != "return_visit")
+# The business lines whose owners get the `investigate` clock: the delivery units'.
+INVESTIGATED_LINES = frozenset({"logistics"})
+# What a resolution meets: every clock but the return visit, which it may start, and the
+# investigation, which only a plan meets (a reply without one cancels it).
+RESOLVED_CLOCKS: tuple[ClockName, ...] = tuple(
+    c for c in CLOCK_ORDER if c not in ("return_visit", "investigate")
+)
 Outcome = tuple[ComplaintClocks, list[ClockEffect]]
 Rule = Callable[[ComplaintClocks, Any, datetime, ClockPolicy, Calendars], Outcome]
 
@@ -131,6 +137,7 @@ def received(
     state = replace(
         state,
         kind=event.kind,
+        business_line=event.business_line,
         receiving_unit=unit,
         received_at=at,
         visit_owner=event.visit_owner,
@@ -174,6 +181,8 @@ def assigned(
     owner, level = event.owner_unit, event.handling_level
     state = replace(state, owner=owner, level=level, assigned_at=at)
     round_the_clock: tuple[ClockName, ...] = ("transfer", "start")
+    if state.business_line in INVESTIGATED_LINES:
+        round_the_clock += ("investigate",)
     for name in round_the_clock:
         state, started = start_clock(
             state,
@@ -243,18 +252,16 @@ def customer_responded(
     return state, effects
 
 
-def deadline_committed(
-    state: ComplaintClocks,
-    event: DeadlinePromise,
-    at: datetime,
-    policy: ClockPolicy,
-    cal: Calendars,
+def _promise(
+    state: ComplaintClocks, deadline: datetime, at: datetime, policy: ClockPolicy, cal: Calendars
 ) -> Outcome:
+    """The `committed` clock (24x7) up to the instant promised to the customer, replacing an
+    earlier promise; a deadline already past is due at once."""
     owner = state.owner or state.receiving_unit
     if owner is None:
         return state, []  # nobody to hold to it yet
     state, effects = _stop(state, ("committed",), "cancelled", at, cal)  # a new promise
-    budget = max(event.committed_deadline - at, timedelta(0))
+    budget = max(deadline - at, timedelta(0))
     state, started = start_clock(
         state,
         "committed",
@@ -267,6 +274,28 @@ def deadline_committed(
         level=state.level,
     )
     return state, [*effects, started]
+
+
+def deadline_committed(
+    state: ComplaintClocks,
+    event: DeadlinePromise,
+    at: datetime,
+    policy: ClockPolicy,
+    cal: Calendars,
+) -> Outcome:
+    return _promise(state, event.committed_deadline, at, policy, cal)
+
+
+def plan_decided(
+    state: ComplaintClocks, event: PlanDecision, at: datetime, policy: ClockPolicy, cal: Calendars
+) -> Outcome:
+    """The plan meets the owner's `investigate` clock (`late` if it had breached); a plan that
+    promises a date (`promised_by`) also commits to it, as `deadline_committed` does."""
+    state, met = _stop(state, ("investigate",), "met", at, cal)
+    if event.promised_by is None:
+        return state, met
+    state, promised = _promise(state, event.promised_by, at, policy, cal)
+    return state, met + promised
 
 
 def extension_requested(
@@ -324,8 +353,9 @@ def resolved(
 ) -> Outcome:
     state = _drop_requests(state)  # replied: no more time is needed
     state, met = _stop(state, RESOLVED_CLOCKS, "met", at, cal)
+    state, cancelled = _stop(state, ("investigate",), "cancelled", at, cal)  # no plan came
     state, started = _start_return_visit(state, at, policy, cal)
-    return state, met + started
+    return state, met + cancelled + started
 
 
 def return_visit_recorded(
@@ -362,6 +392,7 @@ RULES: dict[type, Rule] = {
     CustomerWait: waiting_on_customer,
     CustomerReply: customer_responded,
     DeadlinePromise: deadline_committed,
+    PlanDecision: plan_decided,
     ExtensionRequest: extension_requested,
     ExtensionDecision: extension_decided,
     Resolution: resolved,

@@ -80,12 +80,14 @@ class RequestedExtension:
 class ComplaintClocks:
     """What the fold remembers about one complaint: its owner and its clocks, one per name.
 
+    `business_line` (from receipt) decides whether an owner gets an `investigate` clock.
     `visit_owner` and `visit_grounds` (from receipt) and `reopened` (once reopened) decide
     whether a resolution starts a return visit, and whose it is. `extension_requests` are the
     pending extension requests, by request id (the decision carries only the id).
     """
 
     kind: Literal["complaint", "inquiry"] | None = None
+    business_line: str | None = None
     receiving_unit: str | None = None
     received_at: datetime | None = None
     owner: str | None = None

@@ -1,7 +1,8 @@
 """Clock budgets and warning points, all configurable; the defaults are the tables of
 docs/domain.md#budgets-per-handling-level and docs/domain.md#warnings.
 
-Budgets of the round-the-clock clocks (`transfer`, `start`, `inquiry_reply`) are real time;
+Budgets of the round-the-clock clocks (`transfer`, `start`, `investigate`, `inquiry_reply`)
+are real time;
 `resolve`, `customer` and `return_visit` are working days on a unit's calendar, converted to
 working time with `Calendar.day_length()`. `return_visit_sample_percent` is the share of the
 resolved complaints without another ground that get a return visit.
@@ -27,14 +28,16 @@ class ClockPolicy:
     """How long each clock runs, which clocks pause, and where warnings fall.
 
     `level_overrides` replaces a round-the-clock budget for one handling level, e.g.
-    `{"province": {"start": timedelta(hours=4)}}`. Warning points: each fraction of the
-    budget used (0.75 -> "75%"), and each working-time span before due (1 h -> "1h"); a
-    point at or before the start of the clock is skipped.
+    `{"province": {"start": timedelta(hours=4)}}`. `investigate` is the owner's time to
+    investigate and decide a plan, on the business lines that have that clock. Warning
+    points: each fraction of the budget used (0.75 -> "75%"), and each working-time span
+    before due (1 h -> "1h"); a point at or before the start of the clock is skipped.
     """
 
     resolve_days: dict[str, float] = field(default_factory=_resolve_days)
     transfer: timedelta = HOUR
     start: timedelta = 2 * HOUR
+    investigate: timedelta = 24 * HOUR
     inquiry_reply: timedelta = timedelta(minutes=30)
     customer_days: float = 5
     level_overrides: Mapping[str, Mapping[str, timedelta]] = field(default_factory=dict)
@@ -45,7 +48,7 @@ class ClockPolicy:
     return_visit_sample_percent: int = 10
 
     def __post_init__(self) -> None:
-        budgets = [self.transfer, self.start, self.inquiry_reply]
+        budgets = [self.transfer, self.start, self.investigate, self.inquiry_reply]
         budgets += [span for spans in self.level_overrides.values() for span in spans.values()]
         if any(span < timedelta(0) for span in budgets):
             raise ValueError("clock budgets must not be negative")
@@ -60,13 +63,15 @@ class ClockPolicy:
             raise ValueError("warnings before due must be positive spans")
 
     def round_the_clock(self, clock: str, level: str | None) -> timedelta:
-        """The real-time budget of `transfer`, `start` or `inquiry_reply` at `level`."""
+        """The real-time budget of `transfer`, `start`, `investigate` or `inquiry_reply` at
+        `level`."""
         override = self.level_overrides.get(level or "", {})
         if clock in override:
             return override[clock]
         return {
             "transfer": self.transfer,
             "start": self.start,
+            "investigate": self.investigate,
             "inquiry_reply": self.inquiry_reply,
         }[clock]
 

@@ -56,11 +56,17 @@ def due_view(org: Organisation, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def breach_view(org: Organisation, row: Mapping[str, Any]) -> dict[str, Any]:
+    """One breach, attributed to the owning unit and to the handler who held the complaint
+    when it breached (`handler`: {id, name}, null when nobody did)."""
+    handler_id = row.get("handler_id")
     view = {
         "complaint_id": row["complaint_id"],
         "clock": row["clock"],
         "run": row["run"],
         "owner_unit": row["owner_unit"],
         "due_at": row["due_at"],
+        "handler": None
+        if handler_id is None
+        else {"id": handler_id, "name": row.get("handler_name")},
     }
     return local_to(org, row["owner_unit"], view)

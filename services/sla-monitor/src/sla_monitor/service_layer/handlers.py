@@ -1,5 +1,7 @@
 """The SLA monitor's handlers: fold each relevant log event into its complaint's clocks, and
-every lifecycle event into its shared state (`lifecycle_fold`), in one transaction."""
+every lifecycle event into its shared state (`lifecycle_fold`), in one transaction. The clocks
+go first: their warnings, breaches and stops are attributed to the handler of the lifecycle
+state as it stood before the event."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ..domain import clocks as k
 from ..domain.calendars import calendar_for_unit
 from ..domain.working_time import Calendar
 from .lifecycle_fold import with_lifecycle_fold
+from .metrics import count_fired
 from .translate import LISTENS_TO, cause_of, clock_input, effect_envelopes, visit_owners
 
 
@@ -60,8 +63,13 @@ class ClockProjector:
         complaint_id = envelope.subject
         clocks = self.stores.clocks(session)
         state = await clocks.load(complaint_id)
-        state, effects = k.decide(state, clock_event, self.policy, self.calendars)
+        # Not folded yet (the lifecycle fold runs after this handler): who held it until now.
+        lifecycle = await self.stores.complaint_states(session).load_for_update(complaint_id)
+        state, effects = k.decide(
+            state, clock_event, self.policy, self.calendars, handler=lifecycle.handler
+        )
         await clocks.save(complaint_id, current_partition.get(), state, effects, self.calendars)
+        count_fired(effects, state)
         envelopes = effect_envelopes(
             complaint_id, effects, cause_of(envelope), state, self.calendars
         )

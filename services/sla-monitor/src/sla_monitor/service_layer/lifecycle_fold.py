@@ -1,8 +1,10 @@
 """Every event that can change a complaint's lifecycle, folded into its shared state.
 
 The state (`complaints_shared.workflow.lifecycle`) tells who is involved and whether the case
-is restricted: what every read path decides visibility on (docs/workflow.md). The fold runs in
-the same transaction as the clock handler of the same event.
+is restricted: what every read path decides visibility on (docs/workflow.md). It also tells
+who the handler is, to whom the clock handler attributes warnings, breaches and stops. The fold
+runs in the same transaction as the clock handler of the same event, after it, so the clock
+handler reads the state as it stood before the event (the handler up to that moment).
 """
 
 from __future__ import annotations
@@ -54,13 +56,14 @@ def folding(states: StatesOf) -> Handler:
 def with_lifecycle_fold(
     handlers: Mapping[type[Event], Handler], states: StatesOf
 ) -> dict[type[Event], Handler]:
-    """`handlers`, each of a folded type wrapped to fold first, plus the fold alone for the
-    folded types without a handler of their own."""
+    """`handlers`, each of a folded type wrapped to fold after it (the handler sees the state
+    before the event), plus the fold alone for the folded types without a handler of their
+    own."""
     fold_event = folding(states)
     combined: dict[type[Event], Handler] = dict(handlers)
     for event_type in FOLDED:
         own = handlers.get(event_type)
-        combined[event_type] = fold_event if own is None else _both(fold_event, own)
+        combined[event_type] = fold_event if own is None else _both(own, fold_event)
     return combined
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from complaints_shared.contracts import sla_events as s
+from complaints_shared.contracts.complaint_events import HandlerRef
 from complaints_shared.contracts.envelope import Envelope, MalformedEvent, from_kafka
 from complaints_shared.contracts.registry import parse
 from complaints_shared.contracts.topics import COMPLAINT_EVENTS
@@ -50,8 +51,9 @@ class Rebuilt:
 
 
 # The version of the fold's rules: raised when they change what a log folds to (2: deadline
-# extensions), so the first start-up after such an upgrade rebuilds the projection.
-FOLD_RULES = 2
+# extensions; 3: the investigate clock, plans, breaches attributed to the handler), so the
+# first start-up after such an upgrade rebuilds the projection.
+FOLD_RULES = 3
 
 
 def fingerprint(policy: k.ClockPolicy, org: Organisation) -> str:
@@ -76,7 +78,8 @@ async def fold_log(
     org: Organisation | None = None,
 ) -> Rebuilt:
     """Fold every clock-relevant event of the log, then fire the timers due by `now`; fold
-    every lifecycle event into its complaint's state.
+    every lifecycle event into its complaint's state. As live, each event's clock effects are
+    attributed to the handler of the lifecycle state before the event.
 
     `org` (the organisation `calendars` come from) names who owes each return visit; pass it
     whenever the result must agree with the live projection (without it no return-visit
@@ -94,6 +97,7 @@ async def fold_log(
         except MalformedEvent:
             continue  # the live consumer dead-letters it; it changes no clock
         cid = envelope.subject
+        handler = rebuilt.lifecycles.get(cid, ComplaintState()).handler  # before this event
         if event is not None and folds(type(event)) and envelope.id not in folded:
             folded.add(envelope.id)
             lifecycle = rebuilt.lifecycles.get(cid, ComplaintState())
@@ -101,22 +105,31 @@ async def fold_log(
         clock_event = clock_input(envelope, event, owners) if event is not None else None
         if isinstance(event, s.SlaWarning | s.SlaBreached):
             # Our own timer events mark where the live ticker fired: fire there too, so an
-            # event that arrived after a breach had been announced folds as it did live.
+            # event that arrived after a breach had been announced folds as it did live, and
+            # attribute what fires there as the live ticker did (it ran at its own pace, not
+            # at this position of the log).
             clock_event = k.TimerTick(envelope.time)
+            handler = attributed_to(event.handler)
         if clock_event is None:
             if envelope.id in folded:
                 rebuilt.applied_ids.append(envelope.id)
             continue
         state = rebuilt.states.get(cid, (record.partition, k.ComplaintClocks()))[1]
-        state, effects = k.decide(state, clock_event, policy, calendars)
+        state, effects = k.decide(state, clock_event, policy, calendars, handler=handler)
         rebuilt.states[cid] = (record.partition, state)
         rebuilt.effects.setdefault(cid, []).extend(effects)
         rebuilt.applied_ids.append(envelope.id)
     for cid, (partition, state) in rebuilt.states.items():
-        state, effects = k.decide(state, k.TimerTick(now), policy, calendars)
+        handler = rebuilt.lifecycles.get(cid, ComplaintState()).handler  # as it stands now
+        state, effects = k.decide(state, k.TimerTick(now), policy, calendars, handler=handler)
         rebuilt.states[cid] = (partition, state)
         rebuilt.effects[cid].extend(effects)
     return rebuilt
+
+
+def attributed_to(ref: HandlerRef | None) -> k.Handler | None:
+    """The handler a logged `sla.*` event names, as the fold's effects carry it."""
+    return None if ref is None else k.Handler(ref.id, ref.name)
 
 
 async def write_projection(

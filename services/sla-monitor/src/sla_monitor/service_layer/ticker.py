@@ -3,7 +3,8 @@
 It reads the earliest next timer of its complaints and sleeps until then (at most a second, or
 until a handler signals that a deadline moved), so a breach reaches the outbox well within a
 second of its due time. Each instance fires only complaints of the partitions its consumer
-owns, so with several instances no deadline fires twice.
+owns, so with several instances no deadline fires twice. What it fires is attributed to each
+complaint's handler as its lifecycle state tells it now.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from complaints_shared.messaging.loops import retry_forever, wait_for_wake
 
 from ..adapters.stores import Stores
 from ..domain import clocks as k
+from .metrics import count_fired
 from .translate import effect_envelopes
 
 MAX_SLEEP = 1.0
@@ -63,12 +65,21 @@ class BreachTicker:
         async with self.stores.transaction() as session:
             clocks = self.stores.clocks(session)
             due = await clocks.claim_due(owned, now, limit)
+            lifecycles = await self.stores.complaint_states(session).load_many(
+                [complaint.complaint_id for complaint in due]
+            )
             for complaint in due:
                 cid = complaint.complaint_id
+                lifecycle = lifecycles.get(cid)
                 state, effects = k.decide(
-                    complaint.state, k.TimerTick(now), self.policy, self.calendars
+                    complaint.state,
+                    k.TimerTick(now),
+                    self.policy,
+                    self.calendars,
+                    handler=lifecycle.handler if lifecycle is not None else None,
                 )
                 await clocks.save(cid, complaint.partition, state, effects, self.calendars)
+                count_fired(effects, state)
                 envelopes = effect_envelopes(cid, effects, None, state, self.calendars)
                 await self.stores.outbox.append(session, envelopes)
         return len(due)

@@ -3,6 +3,9 @@
 An effect's event id is derived from the complaint, the clock, its run and what happened, so
 the same effect gets the same id whether the ticker or an event's handler fires it, and a
 replay or a redelivery emits nothing new (docs/architecture.md#deterministic-derived-ids).
+
+A warning, a breach and a stop carry the handler the effect is attributed to (`handler`, the
+member of staff holding the complaint at that moment, from the shared lifecycle fold).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ LISTENS_TO: tuple[type[Event], ...] = (
     r.ComplaintTransferred,
     c.ComplaintAccepted,
     c.DeadlineCommitted,
+    c.PlanDecided,
     c.ExtensionRequested,
     c.ExtensionDecided,
     c.WaitingOnCustomer,
@@ -70,6 +74,7 @@ def clock_input(envelope: Envelope, event: Event, owners: VisitOwners) -> k.Cloc
                 key_customer=event.customer.key_customer,
                 prior_complaints=event.prior_complaints,
                 visit_owner=owners(event.receiving_unit),
+                business_line=event.business_line,
             )
         case r.ComplaintAssigned():
             return k.Assignment(event.owner_unit, event.handling_level, at, event.previous_owner)
@@ -79,6 +84,8 @@ def clock_input(envelope: Envelope, event: Event, owners: VisitOwners) -> k.Cloc
             return k.Acceptance(event.unit, event.at)
         case c.DeadlineCommitted():
             return k.DeadlinePromise(event.committed_deadline, event.at)
+        case c.PlanDecided():
+            return k.PlanDecision(event.at, event.promised_by)
         case c.ExtensionRequested():
             return k.ExtensionRequest(envelope.id, event.unit, event.until, event.at)
         case c.ExtensionDecided():
@@ -145,6 +152,7 @@ def effect_event(
                 late=effect.late,
                 margin_seconds=effect.margin_seconds,
                 due_at=effect.due_at,
+                handler=handler_ref(effect.handler),
             ), "stopped"
         case k.ClockWarning():
             return s.SlaWarning(
@@ -153,12 +161,21 @@ def effect_event(
                 due_at=effect.due_at,
                 point=effect.point,
                 remaining_seconds=effect.remaining_seconds,
+                handler=handler_ref(effect.handler),
             ), f"warning:{effect.point}"
         case k.ClockBreach():
             return s.SlaBreached(
-                clock=effect.clock, owner_unit=effect.owner, due_at=effect.due_at
+                clock=effect.clock,
+                owner_unit=effect.owner,
+                due_at=effect.due_at,
+                handler=handler_ref(effect.handler),
             ), "breached"
     raise TypeError(f"unknown clock effect {effect!r}")
+
+
+def handler_ref(handler: k.Handler | None) -> c.HandlerRef | None:
+    """The contract's form of the handler an effect is attributed to."""
+    return None if handler is None else c.HandlerRef(id=handler.id, name=handler.name)
 
 
 def _paused_due(effect: k.ClockPause, state: k.ComplaintClocks, calendars: k.Calendars) -> datetime:

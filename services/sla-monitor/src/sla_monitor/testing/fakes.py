@@ -104,6 +104,10 @@ class FakeComplaintStates:
         data = self.db.complaint_states.get(complaint_id)
         return from_json(data) if data is not None else ComplaintState()
 
+    async def load_many(self, complaint_ids: Collection[str]) -> dict[str, ComplaintState]:
+        states = self.db.complaint_states
+        return {cid: from_json(states[cid]) for cid in complaint_ids if cid in states}
+
     async def save(self, complaint_id: str, state: ComplaintState) -> None:
         self.db.complaint_states[complaint_id] = to_json(state)
 
