@@ -59,7 +59,13 @@ class StackConfig:
     dev_mode: bool = True  # DEV_MODE: the services accept the development secrets
     intake_rate_limit: int | None = None  # INTAKE_RATE_LIMIT; None: the service's default
     partitions: int = 6
+    # fsync, synchronous_commit and full_page_writes of the embedded PostgreSQL: on for
+    # `make run`; test stacks and benchmarks turn them off (throw-away data, faster).
+    durable: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # DASHBOARD_ACCOUNTS_FILE: the unit accounts the dashboard's page signs in with
+    # (`make run` writes demo ones, the end-to-end tests their own); None: unset
+    dashboard_accounts_file: Path | None = None
     external_kafka: str | None = None
     external_databases: dict[str, str] = field(default_factory=dict)
 
@@ -92,7 +98,9 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         missing = [s for s in SERVICES if s.url_variable not in self.database_urls]
         if missing:
-            self.postgres = EmbeddedPostgres(self.config.workdir / "pgdata", self.config.pg_port)
+            self.postgres = EmbeddedPostgres(
+                self.config.workdir / "pgdata", self.config.pg_port, durable=self.config.durable
+            )
             self.postgres.start()
             for spec in missing:
                 self.postgres.create_database(spec.database)
@@ -136,6 +144,11 @@ class Stack:
             ),
             "KAFKA_TOPIC_PARTITIONS": str(self.config.partitions),
             "PUBLIC_BASE_URL": self.base_url("intake"),
+            **(
+                {"DASHBOARD_ACCOUNTS_FILE": str(self.config.dashboard_accounts_file)}
+                if self.config.dashboard_accounts_file is not None
+                else {}
+            ),
             **self.database_urls,
             **self.config.extra_env,
         }

@@ -1,0 +1,1 @@
+"""`complaints`: the operators' command line."""
