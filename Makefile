@@ -29,14 +29,15 @@ $(FONTS): | $(STAMP)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei)
 	touch $(FONTS)
 
-run: $(STAMP) $(FONTS)  ## embedded PostgreSQL + broker + the five services + demo data
-	$(PY) -m devstack run
+run: $(STAMP) $(FONTS)  ## embedded PostgreSQL + broker + the five services + demo data (DEMO=off: none)
+	$(if $(DEMO),DEMO_DATA=$(DEMO) DEMO_TRICKLE=$(DEMO)) $(PY) -m devstack run
 
 PACKAGES := shared services/intake services/routing services/sla-monitor services/notifier \
-            services/dashboard deploy/devstack
+            services/dashboard deploy/devstack tools/cli
 
 test: gate $(FONTS) $(CHROMIUM)  ## the gate, then every suite: unit, integration, end-to-end
-	$(PYTEST) -q shared services tests
+	$(PYTEST) -q shared services tools tests/contract tests/docs tests/deploy tests/integration \
+	  tests/e2e
 
 # What must hold before any test runs: formatting and lint, types, the layers' import rules,
 # and every import declared by the package that makes it.
@@ -48,7 +49,7 @@ gate: $(STAMP)
 	for p in $(PACKAGES); do (cd $$p && $(CURDIR)/.venv/bin/deptry . ) || exit 1; done
 
 unit: $(STAMP)
-	$(PYTEST) -q shared services tests/contract -m "not integration and not e2e"
+	$(PYTEST) -q shared services tools tests/contract -m "not integration and not e2e"
 
 integration: $(STAMP)
 	$(PYTEST) -q tests/integration services/*/tests/integration
@@ -56,7 +57,14 @@ integration: $(STAMP)
 e2e: $(STAMP) $(FONTS) $(CHROMIUM)
 	$(PYTEST) -q tests/e2e
 
-bench: $(STAMP)
+# The end-to-end benchmarks load intake with wrk (Debian's); installed here when missing.
+WRK := .venv/.wrk
+$(WRK): | $(STAMP)
+	command -v wrk >/dev/null 2>&1 || (apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
+	touch $(WRK)
+
+bench: $(STAMP) $(WRK)
 	$(PY) bench/run.py $(BENCH)
 
 lint: gate

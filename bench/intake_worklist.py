@@ -101,6 +101,7 @@ def intake_stack() -> Iterator[Stack]:
         service_ports={SERVICE: free_port()},
         jwt_secret=JWT_SECRET,
         intake_rate_limit=0,  # timing the worklist, not the limiter
+        durable=False,  # throw-away data: fsync, synchronous_commit, full_page_writes off
         partitions=3,
     )
     stack = Stack(config)

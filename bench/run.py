@@ -29,6 +29,10 @@ BENCHMARKS = [  # module names in bench/, in the order of the report
     "sla_breach_latency",
     "sla_replay",
     "intake_worklist",
+    "intake_throughput",
+    "system_throughput",
+    "latency",
+    "replay_all",
 ]
 
 BENCH = Path(__file__).resolve().parent

@@ -53,6 +53,7 @@ def sla_stack() -> Iterator[Stack]:
         pg_port=free_port(),
         broker_port=free_port(),
         service_ports={SERVICE: free_port()},
+        durable=False,  # throw-away data: fsync, synchronous_commit, full_page_writes off
         partitions=PARTITIONS,
     )
     stack = Stack(config)

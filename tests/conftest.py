@@ -17,17 +17,25 @@ import httpx
 import pytest
 
 from complaints_shared.http.auth import issue_token
+from dashboard.adapters.accounts import write_accounts
 from devstack.ports import free_port
 from devstack.proxy import TcpProxy
 from devstack.stack import SERVICES, Stack, StackConfig
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256"
+# Units whose staff can sign in to the dashboard's page (username: the unit id in lower case).
+ACCOUNT_UNITS = ("HQ", "YN", "GD", "YN-QJ", "YN-KM")
 
 
 @dataclass
 class System:
     stack: Stack
     proxy: TcpProxy
+    accounts: dict[str, tuple[str, str]]  # username -> (unit, password), for the page
+
+    def account(self, unit: str) -> tuple[str, str]:
+        """The username and password of the unit's dashboard account."""
+        return next((name, pw) for name, (u, pw) in self.accounts.items() if u == unit)
 
     def url(self, service: str, path: str) -> str:
         return f"{self.stack.base_url(service)}{path}"
@@ -35,8 +43,13 @@ class System:
     def token(self, unit: str) -> str:
         return issue_token(unit, JWT_SECRET)
 
-    def client(self, unit: str) -> httpx.Client:
-        return httpx.Client(headers={"Authorization": f"Bearer {self.token(unit)}"}, timeout=10)
+    def client(self, unit: str, *, language: str | None = "en") -> httpx.Client:
+        """A client acting as `unit`. Problem details are Chinese unless `Accept-Language`
+        asks for English: the suites read them in English (`language=None`: the default)."""
+        headers = {"Authorization": f"Bearer {self.token(unit)}"}
+        if language is not None:
+            headers["Accept-Language"] = language
+        return httpx.Client(headers=headers, timeout=10)
 
     @property
     def bootstrap(self) -> str:
@@ -54,6 +67,8 @@ def system() -> Iterator[System]:
     workdir = Path(tempfile.mkdtemp(prefix="complaints-system-"))
     workdir.chmod(0o755)
     broker_port, proxy_port = free_port(), free_port()
+    accounts_file = workdir / "dashboard-accounts.yaml"
+    accounts = write_accounts(accounts_file, ACCOUNT_UNITS)
     config = StackConfig(
         workdir=workdir,
         pg_port=free_port(),
@@ -62,14 +77,16 @@ def system() -> Iterator[System]:
         service_ports={spec.name: free_port() for spec in SERVICES},
         jwt_secret=JWT_SECRET,
         intake_rate_limit=0,  # the suites post in bursts; the limiter has its own tests
+        durable=False,  # throw-away data: fsync, synchronous_commit, full_page_writes off
         partitions=3,
+        dashboard_accounts_file=accounts_file,
     )
     proxy = TcpProxy(proxy_port, broker_port)
     stack = Stack(config)
     try:
         proxy.start()
         stack.start()
-        yield System(stack, proxy)
+        yield System(stack, proxy, accounts)
     finally:
         stack.stop()
         proxy.stop()

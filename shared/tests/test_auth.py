@@ -339,7 +339,7 @@ def test_every_refused_token_is_a_401_with_an_invalid_token_challenge(client, to
     assert response.status_code == 401, response.text
     challenge = response.headers["www-authenticate"]
     assert challenge.startswith('Bearer error="invalid_token", error_description="')
-    assert response.json()["title"] == "Invalid token"
+    assert response.json()["title"] == "令牌无效"  # Chinese by default; the challenge stays ASCII
 
 
 # -- settings -------------------------------------------------------------------------------------

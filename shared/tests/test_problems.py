@@ -27,6 +27,7 @@ with warnings.catch_warnings():  # starlette asks for httpx2 instead of httpx; b
 SECRET = "a-test-secret-long-enough-for-hs256-keys"
 EXP = {"exp": int(datetime.now(UTC).timestamp()) + 600}
 LIMIT = 200
+EN = {"Accept-Language": "en"}
 
 
 class Customer(BaseModel):
@@ -139,7 +140,7 @@ def test_a_bad_field_of_a_union_member_is_named_without_the_tag(client):
 
 
 def test_a_raised_problem_becomes_its_document(client):
-    answer = problem(client.get("/conflict"), 409)
+    answer = problem(client.get("/conflict", headers=EN), 409)
     assert answer["title"] == "Idempotency key reused"
     assert answer["detail"] == "another body"
     assert answer["errors"] == [{"field": "k", "message": "m"}]
@@ -148,7 +149,7 @@ def test_a_raised_problem_becomes_its_document(client):
 def test_an_unhandled_exception_is_a_500_that_reveals_nothing(client):
     response = client.get("/boom")
     answer = problem(response, 500)
-    assert answer["title"] == "Internal error"
+    assert answer["title"] == "内部错误"
     assert "detail" not in answer
     assert "hunter2" not in response.text and "RuntimeError" not in response.text
 

@@ -126,7 +126,9 @@ async def test_the_excess_of_one_caller_is_a_429_problem_and_others_pass(clock):
         assert refused.headers["content-type"] == PROBLEM_JSON
         assert refused.headers["retry-after"] == "45"
         body = refused.json()
-        assert body["status"] == 429 and body["title"] == "Too many requests"
+        assert body["status"] == 429 and body["title"] == "请求过于频繁"  # Chinese by default
+        assert body["detail"] == "每个单位 60 秒内最多 2 个请求；请在 45 秒后重试"
+        assert refused.headers["content-language"] == "zh-CN"
         assert body["instance"] == "/v1/things"
         assert (await client.post("/v1/things", headers={"x-unit": "B"})).status_code == 200
         # not picked by the predicate, or not identified: never limited

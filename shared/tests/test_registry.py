@@ -39,6 +39,8 @@ EXPECTED = {
     "sla.clock_stopped",
     "notification.sent",
     "notification.failed",
+    "personal_data.read",
+    "personal_data.erased",
 }
 AT = "2026-11-23T10:15:00+08:00"
 
@@ -94,14 +96,14 @@ def test_parse_names_every_bad_field():
 
 def test_parse_names_a_nested_bad_field_by_its_path():
     data = envelope_data(received())
-    data["customer"]["phone"] = "call me maybe"
-    with pytest.raises(MalformedEvent, match=r"customer\.phone"):
-        parse(envelope("complaint.received.v1", data))
+    data["sealed"]["nonce"] = ""
+    with pytest.raises(MalformedEvent, match=r"sealed\.nonce"):
+        parse(envelope("complaint.received.v2", data))
 
 
 def test_parse_ignores_unknown_extra_fields():
     data = {**envelope_data(received()), "added_in_a_later_minor_version": True}
-    assert parse(envelope("complaint.received.v1", data)) == received()
+    assert parse(envelope("complaint.received.v2", data)) == received()
 
 
 def test_parse_applies_a_registered_upcaster(monkeypatch):
@@ -135,10 +137,54 @@ def received() -> ComplaintReceived:
         receiving_unit="YN-KM",
         business_line="cards",
         received_at=AT,
-        customer={"name": "张三", "phone": "+86 138 0000 0000"},
-        summary="Card blocked",
+        customer={"name": "张**", "phone": "*******0000", "key_customer": True},
+        sealed={"key_id": "cmp-1", "nonce": "bm9uY2U=", "ciphertext": "c2VhbGVk"},
         posted_by="YN-KM",
+        prior_complaints=2,
     )
+
+
+def test_a_version_1_receipt_is_upcast_masked_without_the_account():
+    v1 = {
+        "kind": "complaint",
+        "channel": "hotline",
+        "receiving_unit": "YN-KM",
+        "business_line": "cards",
+        "received_at": AT,
+        "customer": {
+            "name": "张三丰",
+            "phone": "+86 138 0013 8000",
+            "email": "zhang@example.cn",
+            "key_customer": True,
+        },
+        "summary": "张三丰 (138 0013 8000) says the card was swallowed",
+        "asks_for": "the card back",
+        "posted_by": "YN-KM",
+        "prior_complaints": 1,
+    }
+    event = parse(envelope("complaint.received.v1", v1))
+    assert isinstance(event, ComplaintReceived)
+    assert event.customer.model_dump() == {
+        "name": "张**",
+        "phone": "*********8000",
+        "key_customer": True,
+    }
+    assert event.sealed is None
+    assert event.prior_complaints == 1
+    dumped = str(event.model_dump(mode="json"))
+    for clear in ("张三丰", "0013", "zhang@", "swallowed", "card back"):
+        assert clear not in dumped
+    assert v1["customer"]["name"] == "张三丰"  # the record itself is left alone
+
+
+def test_a_version_2_receipt_carries_no_clear_account_fields():
+    fields = set(ComplaintReceived.model_fields)
+    assert {"summary", "asks_for"}.isdisjoint(fields)
+    assert set(ComplaintReceived.model_fields["customer"].annotation.model_fields) == {
+        "name",
+        "phone",
+        "key_customer",
+    }
 
 
 def test_an_old_resolved_event_is_upcast_with_empty_cause_and_actions():

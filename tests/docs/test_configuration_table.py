@@ -25,7 +25,16 @@ SETTINGS: tuple[type[BaseSettings], ...] = (
     DashboardSettings,
 )
 # Read straight from the environment rather than through a settings class.
-DIRECT = {"OTEL_TRACES_EXPORTER", "DEVSTACK_PG_PORT", "DEVSTACK_BROKER_PORT"}
+DIRECT = {
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "DEVSTACK_PG_PORT",
+    "DEVSTACK_BROKER_PORT",
+    "DEMO_DATA",
+    "DEMO_TRICKLE",
+}
 
 
 def variable(name: str, alias: object) -> str:

@@ -109,6 +109,25 @@ def test_missing_and_forged_tokens_are_refused(system):
     assert outbox_rows(system) == before
 
 
+def test_problem_details_are_chinese_unless_english_is_asked_for(system):
+    body = GOOD | {"received_at": "2026-11-23T10:15:00"}  # no offset
+    answers = {}
+    for language in (None, "en"):
+        with system.client("YN-KM", language=language) as client:
+            answers[language] = client.post(system.url("intake", "/v1/complaints"), json=body)
+    chinese, english = answers[None], answers["en"]
+    assert_problem(chinese, 422, "received_at")
+    assert_problem(english, 422, "received_at")
+    assert chinese.headers["content-language"] == "zh-CN"
+    assert english.headers["content-language"] == "en"
+    assert chinese.json()["title"] == "请求无效"
+    assert english.json()["title"] == "Invalid request"
+    [zh] = [e for e in chinese.json()["errors"] if e["field"] == "received_at"]
+    [en] = [e for e in english.json()["errors"] if e["field"] == "received_at"]
+    assert zh["message"] != en["message"]
+    assert not zh["message"].isascii() and en["message"].isascii()
+
+
 def test_malformed_json_is_a_problem(system):
     with system.client("YN-KM") as client:
         response = client.post(

@@ -3,17 +3,23 @@
 Headless Chromium (Debian's `chromium`, `make test` installs it) driven by Playwright. Every
 figure the page shows (each element with `data-metric`) is compared with the figures computed
 here, independently of the service, from the events in the log (`expected_figures` below).
+
+The office signs in with its unit account (the test stack's accounts file) through the form;
+the page then holds no token anywhere: nothing in localStorage or sessionStorage, no `token=`
+and no Authorization header in any request it makes. Signing out ends the session, and the
+event stream that used it stops.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Request, sync_playwright
 
 from complaints_shared.organisation import load_organisation
 from complaints_shared.testing import wait_for
@@ -169,6 +175,25 @@ def wait_for_shown(page: Page, metric: str, value: float, timeout: float) -> Non
     )
 
 
+def sign_in(page: Page, system, unit: str) -> None:
+    """On the sign-in page the dashboard sent the browser to: the unit's account, the form."""
+    page.wait_for_url("**/auth/login?**")
+    username, password = system.account(unit)
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/dashboard**")
+
+
+def session_cookie(context: BrowserContext) -> dict:
+    return next(c for c in context.cookies() if c["name"] == "dashboard_session")
+
+
+def no_token_kept(page: Page) -> None:
+    kept = page.evaluate("() => ({local: {...localStorage}, session: {...sessionStorage}})")
+    assert kept == {"local": {}, "session": {}}, kept
+
+
 def test_a_province_office_watches_its_complaints_live(system, seeded, record_property):
     org = load_organisation(DEMO_ORG)
     yn = system.client("YN")
@@ -176,12 +201,18 @@ def test_a_province_office_watches_its_complaints_live(system, seeded, record_pr
         wait_for(lambda cid=cid: projected(system, system.client("HQ"), cid), what="projected")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        requests: list[Request] = []
+        page.on("request", lambda request: requests.append(request))
         page.goto(system.url("dashboard", "/dashboard"))
-        page.fill("#token", system.token("YN"))
-        page.click("#login-form button")
+        assert "用户名" in page.inner_text("#signin")  # Chinese by default
+        sign_in(page, system, "YN")
         page.wait_for_selector("#board:not([hidden]) [data-metric='live.total.open']")
         assert page.locator("#scope option").count() > 10  # the province and every unit below
+        cookie = session_cookie(context)
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
+        no_token_kept(page)
 
         # The branch's figures, each of them, equal those computed from the log.
         page.select_option("#scope", BRANCH)
@@ -211,17 +242,26 @@ def test_a_province_office_watches_its_complaints_live(system, seeded, record_pr
         page.screenshot(path=str(ARTIFACTS / "dashboard-timeline.png"))
         page.click("#panel-close")
 
+        # The CSV export is a plain link: the session cookie goes with it, no token.
+        export = page.get_attribute("#export", "href")
+        assert export.startswith(f"/v1/dashboard/export.csv?unit={BRANCH}")
+        csv = page.request.get(system.url("dashboard", export))
+        assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
+
         # A new complaint: the page shows it within 2 s of its projection, no reload.
         page.select_option("#scope", "YN")
         page.click("#filters button[type=submit]")
         page.wait_for_function("!location.search.includes('unit=YN-')")
         latencies, end_to_end = [], []
         for restart in (False, True):
-            if restart:  # the page reconnects by itself after the service restarts
+            if restart:
+                # Sessions live in the instance's memory: after a restart the page finds its
+                # session gone, asks to sign in again and comes back to the same view.
                 stopped = page.evaluate("Date.now()")
                 system.stack.stop_service("dashboard")
                 system.stack.start_service("dashboard")
                 system.stack.wait_healthy("dashboard")
+                sign_in(page, system, "YN")
                 page.wait_for_function(
                     f"Number(document.getElementById('live').dataset.since) > {stopped}",
                     timeout=15000,
@@ -244,4 +284,45 @@ def test_a_province_office_watches_its_complaints_live(system, seeded, record_pr
         page.wait_for_selector("#error:not([hidden])")
         assert page.get_attribute("#error", "data-status") == "403"
         assert page.is_hidden("#board")
+
+        # Signing out ends the session; a stream open on it stops (here one read beside the
+        # page with the page's cookie, since the page leaves for the sign-in page at once).
+        page.goto(system.url("dashboard", "/dashboard"))
+        page.wait_for_selector("#board:not([hidden]) [data-metric='live.total.open']")
+        no_token_kept(page)
+        jar = {"dashboard_session": session_cookie(context)["value"]}
+        beside = watch_stream(system.url("dashboard", "/v1/dashboard/stream"), jar)
+        wait_for(lambda: beside["hello"], timeout=10, what="the stream beside the page")
+        page.click("#logout")
+        page.wait_for_url("**/auth/login?**message=signed_out**")
+        beside["thread"].join(10)
+        assert beside["ended"], "the stream went on after signing out"
+        assert not [c for c in context.cookies() if c["name"] == "dashboard_session"]
+        me = httpx.get(system.url("dashboard", "/auth/me"), cookies=jar)
+        assert me.status_code == 401
+        page.goto(system.url("dashboard", "/dashboard"))
+        page.wait_for_url("**/auth/login?**")
+        no_token_kept(page)
         browser.close()
+
+    urls = [r.url for r in requests]
+    assert urls and not [u for u in urls if "token=" in u], urls
+    assert not [r.url for r in requests if "authorization" in r.headers]
+    assert any("/v1/dashboard/stream" in u for u in urls)
+
+
+def watch_stream(url: str, cookies: dict[str, str]) -> dict:
+    """Reads the event stream in a thread; `ended` once the server closed it."""
+    seen: dict = {"hello": False, "ended": False}
+
+    def read() -> None:
+        with httpx.stream("GET", url, cookies=cookies, timeout=30) as response:
+            assert response.status_code == 200
+            for line in response.iter_lines():
+                if line == "event: hello":
+                    seen["hello"] = True
+        seen["ended"] = True
+
+    seen["thread"] = threading.Thread(target=read, daemon=True)
+    seen["thread"].start()
+    return seen

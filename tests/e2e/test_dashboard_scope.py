@@ -78,10 +78,12 @@ def test_another_provinces_figures_are_forbidden_and_its_complaints_unknown(syst
         }
         assert gd_units and all(unit.startswith("GD-") for unit in gd_units)
         stream = system.url("dashboard", "/v1/dashboard/stream")
-        assert (
-            httpx.get(stream, params={"token": system.token("YN"), "unit": "GD"}).status_code == 403
-        )
-        assert httpx.get(stream, params={"token": "not-a-token"}).status_code == 401
+        assert yn.get(stream, params={"unit": "GD"}).status_code == 403
+        bad = {"Authorization": "Bearer not-a-token"}
+        assert httpx.get(stream, headers=bad).status_code == 401
+        # No token in a URL: the page's stream goes by its session cookie, integrations send
+        # the bearer header.
+        assert httpx.get(stream, params={"token": system.token("YN")}).status_code == 401
         assert httpx.get(system.url("dashboard", "/v1/dashboard/summary")).status_code == 401
 
 
@@ -138,8 +140,23 @@ def test_csv_exports_and_no_personal_data(system, cases):
 
 
 def test_the_page_speaks_chinese_by_default_and_english_on_request(system):
-    chinese = httpx.get(system.url("dashboard", "/dashboard"))
-    english = httpx.get(system.url("dashboard", "/dashboard"), params={"lang": "en"})
+    base = system.stack.base_url("dashboard")
+    sign_in = httpx.get(f"{base}/dashboard", follow_redirects=True)  # no session yet
+    assert str(sign_in.url).startswith(f"{base}/auth/login?next=")
+    assert "用户名" in sign_in.text and "密码" in sign_in.text
+    english_sign_in = httpx.get(f"{base}/dashboard?lang=en", follow_redirects=True)
+    assert "Username" in english_sign_in.text and "Password" in english_sign_in.text
+    username, password = system.account("YN")
+    with httpx.Client(base_url=base, follow_redirects=True) as browser:
+        signed_in = browser.post(
+            "/auth/login",
+            data={"username": username, "password": password},
+            headers={"Origin": base},
+        )
+        assert str(signed_in.url) == f"{base}/dashboard"
+        chinese = browser.get("/dashboard")
+        english = browser.get("/dashboard", params={"lang": "en"})
+        browser.post("/auth/logout", headers={"Origin": base})
     assert "投诉处理看板" in chinese.text and "Complaint dashboard" in english.text
     for asset in ("dashboard.js", "chart.js", "dashboard.css"):
         assert httpx.get(system.url("dashboard", f"/dashboard/static/{asset}")).status_code == 200

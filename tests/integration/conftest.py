@@ -80,7 +80,8 @@ class Database:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
-    with running_postgres("complaints-integration-pg-") as server:
+    # Throw-away data: fsync, synchronous_commit and full_page_writes off, for speed.
+    with running_postgres("complaints-integration-pg-", durable=False) as server:
         yield server
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from complaints_shared.messaging.inbox import Inbox
 from complaints_shared.messaging.outbox import Outbox, decode_headers
 from complaints_shared.organisation import load_organisation
+from complaints_shared.workflow.lifecycle import ComplaintState, Handler, to_json
 from sla_monitor.adapters import tables
 from sla_monitor.adapters.stores import sql_stores
 from sla_monitor.config import SlaSettings
@@ -38,7 +40,12 @@ def overdue_state(hours_ago: float) -> k.ComplaintClocks:
 
 async def seed(db, partition_of: dict[str, int]) -> None:
     async with db.engine.begin() as conn:
-        for table in (tables.complaint_clocks, tables.clocks, tables.breaches):
+        for table in (
+            tables.complaint_clocks,
+            tables.clocks,
+            tables.breaches,
+            tables.complaint_states,
+        ):
             await conn.run_sync(table.create, checkfirst=True)
     async with db.sessions.begin() as session:
         for complaint_id, partition in partition_of.items():
@@ -95,3 +102,37 @@ async def test_an_instance_that_owns_no_partition_fires_nothing(db):
     await seed(db, {"c-9": 0})
     assert await ticker(db, set()).fire_due(datetime.now(UTC)) == 0
     assert await breached_clocks(db) == set()
+
+
+async def test_a_breach_names_the_handler_holding_the_complaint_when_it_fires(db):
+    """The ticker attributes what it fires to the handler of the complaint's lifecycle state:
+    on the `sla.breached` event and on its row among the breaches."""
+    await seed(db, {"c-0": 0, "c-1": 0})
+    held = ComplaintState(owner_unit="YN-KM-01", handler=Handler("u-7", "Li"))
+    async with db.sessions.begin() as session:
+        await session.execute(
+            insert(tables.complaint_states).values(complaint_id="c-0", state=to_json(held))
+        )
+    assert await ticker(db, {0}).fire_due(datetime.now(UTC)) == 2
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(
+                tables.breaches.c.complaint_id,
+                tables.breaches.c.handler_id,
+                tables.breaches.c.handler_name,
+            )
+        )
+        attributed = set(rows.all())
+        events = await session.execute(select(db.outbox.c.headers, db.outbox.c.value))
+        breached = [
+            json.loads(value)
+            for headers, value in events
+            if dict(decode_headers(headers)).get("ce_type") == b"sla.breached.v1"
+        ]
+    assert attributed == {("c-0", "u-7", "Li"), ("c-1", None, None)}
+    assert sorted(str(data["handler"]) for data in breached) == [
+        "None",
+        "None",
+        "{'id': 'u-7', 'name': 'Li'}",
+        "{'id': 'u-7', 'name': 'Li'}",
+    ]

@@ -49,10 +49,10 @@ def service_main(
         return
     if args.command in commands:
         raise SystemExit(commands[args.command][1](settings, args))
-    configure_tracing(service)
     port = getattr(args, "port", default_port)
     try:
         settings.check_authentication()  # before anything is built
+        configure_tracing(service)  # before the engines, so that their statements are traced
         app = create_app(settings)
     except ConfigurationError as exc:  # a clear line and a non-zero exit, not a traceback
         raise SystemExit(f"{service} refuses to start: {exc}") from None

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Response
+from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from starlette.routing import Match, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .contracts.base import Event
 from .db import make_engine, make_sessions
+from .http.i18n import bilingual_description
 from .http.problems import install_problem_handlers
 from .logging import get_logger
 from .messaging.consumer import Handler, LogConsumer
@@ -23,8 +28,17 @@ from .messaging.inbox import Inbox
 from .messaging.outbox import Outbox
 from .messaging.relay import OutboxRelay
 from .settings import ServiceSettings
+from .telemetry import annotate, complaint_context
 
 log = get_logger(__name__)
+access_log = get_logger("http.access")
+HTTP_SECONDS = Histogram(
+    "http_server_request_duration_seconds",
+    "HTTP requests served, by method, route template and status",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+UNOBSERVED_PATHS = frozenset({"/healthz", "/metrics"})
 
 
 @dataclass
@@ -108,8 +122,11 @@ def create_service_app(
     startup: Callable[[FastAPI], Awaitable[None]],
     shutdown: Callable[[FastAPI], Awaitable[None]],
     union_tags: frozenset[str] | set[str] = frozenset(),
+    description_zh: str | None = None,
 ) -> FastAPI:
-    """A FastAPI app with problem details, /healthz, /metrics and tracing."""
+    """A FastAPI app with problem details, /healthz, /metrics and tracing. Its OpenAPI
+    description is Chinese and English (`description_zh`, else the catalogue's Chinese for
+    `description`), with how errors answer in the language `Accept-Language` asks for."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -119,7 +136,12 @@ def create_service_app(
         finally:
             await shutdown(app)
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=bilingual_description(description, description_zh),
+        version="1.0.0",
+        lifespan=lifespan,
+    )
     install_problem_handlers(app, union_tags=union_tags)
 
     @app.get("/healthz", include_in_schema=False)
@@ -130,5 +152,67 @@ def create_service_app(
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(ObservedHttp, router=app.router)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,metrics")
     return app
+
+
+class ObservedHttp:
+    """Per request: the complaint of the path bound to spans and log lines, the latency
+    histogram by route template, and one access line (method, route template, status,
+    duration, the caller's unit; never the query string, the path's values or a token)."""
+
+    def __init__(self, app: ASGIApp, router: Router) -> None:
+        self.app = app
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNOBSERVED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        route, params = self._route(scope)
+        complaint_id = params.get("complaint_id")
+        span = trace.get_current_span()
+        bound: AbstractContextManager[None] = nullcontext()
+        if isinstance(complaint_id, str) and complaint_id:
+            annotate(span, complaint_id)
+            bound = complaint_context(complaint_id)
+        if route != "unmatched":
+            span.set_attribute("http.route", route)
+        status = 500
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        scope.setdefault("state", {})
+        try:
+            with bound:
+                await self.app(scope, receive, observed_send)
+        finally:
+            elapsed = time.perf_counter() - started
+            HTTP_SECONDS.labels(scope["method"], route, str(status)).observe(elapsed)
+            state = scope.get("state") or {}
+            access_log.info(
+                "http request",
+                method=scope["method"],
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 1),
+                unit=state.get("caller_unit") if isinstance(state, dict) else None,
+            )
+
+    def _route(self, scope: Scope) -> tuple[str, dict[str, Any]]:
+        """The template of the route the path matches, and its path parameters."""
+        partial: tuple[str, dict[str, Any]] | None = None
+        for candidate in self.router.routes:
+            match, child = candidate.matches(scope)
+            path = getattr(candidate, "path", None) or "unmatched"
+            if match == Match.FULL:
+                return path, dict(child.get("path_params", {}))
+            if match == Match.PARTIAL and partial is None:
+                partial = (path, dict(child.get("path_params", {})))
+        return partial or ("unmatched", {})

@@ -22,6 +22,14 @@ class ServiceSettings(BaseSettings):
         description="idempotent producer: on for Apache Kafka, off for the dev broker (Tansu)",
     )
     kafka_topic_partitions: int = 6
+    kafka_fetch_max_wait_ms: int = Field(
+        default=25,
+        ge=0,
+        description="longest a consumer's fetch waits at the broker for records (idle latency)",
+    )
+    kafka_linger_ms: int = Field(
+        default=2, ge=0, description="longest the relay's producer waits to batch records"
+    )
     org_directory: str = "deploy/demo/organisation.yaml"
     jwt_secret: SecretStr = Field(
         default=SecretStr(DEV_JWT_SECRET),

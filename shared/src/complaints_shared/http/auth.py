@@ -170,9 +170,11 @@ class TokenVerifier:
         if credentials is None:
             return None
         try:
-            return await self.unit_of_async(credentials.credentials)
+            unit = await self.unit_of_async(credentials.credentials)
         except Problem:
             return None
+        request.state.caller_unit = unit  # for the access log line
+        return unit
 
     def _public_key(self, token: str) -> jwt.PyJWK:
         assert self.keys is not None
@@ -242,4 +244,6 @@ async def caller_unit(request: Request) -> str:
         raise unauthorized(
             "Missing bearer token", "send Authorization: Bearer <JWT>", token_sent=False
         )
-    return await verifier_of(request.app).unit_of_async(credentials.credentials)
+    unit = await verifier_of(request.app).unit_of_async(credentials.credentials)
+    request.state.caller_unit = unit  # for the access log line
+    return unit
