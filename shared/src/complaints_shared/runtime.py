@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .contracts.base import Event
 from .db import make_engine, make_sessions
 from .http.i18n import bilingual_description
+from .http.openapi import document_problems
 from .http.problems import install_problem_handlers
 from .logging import get_logger
 from .messaging.consumer import Handler, LogConsumer
@@ -143,6 +144,7 @@ def create_service_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app, union_tags=union_tags)
+    document_problems(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -22,10 +22,10 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import jwt
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt.algorithms import has_crypto
 from pydantic import SecretStr
@@ -35,7 +35,14 @@ from ..logging import get_logger
 from ..settings import ConfigurationError, ServiceSettings
 from .problems import Problem
 
-bearer = HTTPBearer(auto_error=False, description="JWT whose `unit` claim names the caller")
+BEARER_SCHEME = "bearerAuth"  # its name under `components.securitySchemes`
+bearer = HTTPBearer(
+    auto_error=False,  # a missing token is our own 401 problem, not FastAPI's 403
+    scheme_name=BEARER_SCHEME,
+    bearerFormat="JWT",
+    description="JWT whose `unit` claim names the caller",
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 log = get_logger(__name__)
 
 SECRET_ALGORITHM = "HS256"
@@ -237,9 +244,9 @@ def unit_from_token(token: str, key: TokenVerifier | SecretStr | str) -> str:
     return as_verifier(key).unit_of(token)
 
 
-async def caller_unit(request: Request) -> str:
-    """FastAPI dependency: the authenticated caller's unit id."""
-    credentials: HTTPAuthorizationCredentials | None = await bearer(request)
+async def caller_unit(request: Request, credentials: Credentials) -> str:
+    """FastAPI dependency: the authenticated caller's unit id (its operations declare the
+    `bearerAuth` scheme)."""
     if credentials is None:
         raise unauthorized(
             "Missing bearer token", "send Authorization: Bearer <JWT>", token_sent=False

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
 
+from complaints_shared.http.openapi import problem_responses
 from complaints_shared.http.problems import Problem
 from complaints_shared.workflow.hierarchy import subtree
 
@@ -44,9 +47,50 @@ LIST_COLUMNS = (
     "start_seconds",
     "resolve_seconds",
 )
+CSV = {"text/csv": {"schema": {"type": "string"}}}  # `format=csv`, or the export
 
 
-@router.get("/summary")
+class CsvResponse(Response):
+    """Documents an operation whose answer is CSV (the body is `csv_response`'s)."""
+
+    media_type = "text/csv"
+
+
+class DashboardSummary(BaseModel):
+    """The page's figures (`format=json`); the members not named here are documented in
+    docs/dashboard.md."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scope: dict[str, Any]
+    caller: str
+    generated_at: str
+    as_of: str | None
+    period: dict[str, str]
+
+
+class ComplaintList(BaseModel):
+    """The open complaints behind a live count (`format=json`); each a row of the export's
+    columns."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scope: str
+    as_of: str | None
+    state: Literal["open", "due_soon", "breached"]
+    dimension: Literal["unit", "line", "channel"] | None
+    key: str | None
+    count: int
+    complaints: list[dict[str, Any]]
+
+
+FIGURE_PROBLEMS = problem_responses(401, 403, 422, 503)
+
+
+@router.get(
+    "/summary",
+    responses={200: {"model": DashboardSummary, "content": CSV}, **FIGURE_PROBLEMS},
+)
 async def summary(q: Figures, queries: Queries, format: Format = "json"):
     """Every figure of the page: live counts by unit, line and channel, the at-risk list, and
     for complaints received in the period: counts per day, on-time rates, durations,
@@ -59,7 +103,10 @@ async def summary(q: Figures, queries: Queries, format: Format = "json"):
     return figures
 
 
-@router.get("/complaints")
+@router.get(
+    "/complaints",
+    responses={200: {"model": ComplaintList, "content": CSV}, **FIGURE_PROBLEMS},
+)
 async def complaints(
     q: Figures,
     queries: Queries,
@@ -84,14 +131,17 @@ async def complaints(
     }
 
 
-@router.get("/export.csv")
+@router.get("/export.csv", response_class=CsvResponse, responses=FIGURE_PROBLEMS)
 async def export(q: Figures, queries: Queries):
     """One row per complaint received in the period, with the facts every figure is made of."""
     name = f"complaints-{q.scope.root}-{q.first.isoformat()}-{q.last.isoformat()}.csv"
     return csv_response(await queries.export(q), LIST_COLUMNS, name)
 
 
-@router.get("/complaints/{complaint_id}/timeline")
+@router.get(
+    "/complaints/{complaint_id}/timeline",
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
 async def timeline(
     complaint_id: str, scope: CallerScope, queries: Queries, as_of: AsOf
 ) -> dict[str, Any]:
@@ -109,7 +159,7 @@ async def timeline(
     return found
 
 
-@router.get("/scopes")
+@router.get("/scopes", responses=problem_responses(401, 403, 503))
 async def scopes(caller: Caller, org: Org) -> dict[str, Any]:
     """The units the caller may narrow the dashboard to: its own and every one below it."""
     scope_for(org, caller, None)

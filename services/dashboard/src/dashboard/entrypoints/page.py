@@ -18,6 +18,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from complaints_shared.http.openapi import problem_responses
+
 from ..domain.scope import label
 from .labels import words
 from .signin import page_login_redirect
@@ -33,7 +35,7 @@ async def root() -> RedirectResponse:
     return RedirectResponse("/dashboard")
 
 
-@router.get("/dashboard", response_class=HTMLResponse)
+@router.get("/dashboard", response_class=HTMLResponse, responses=problem_responses(422))
 async def page(request: Request, lang: Annotated[Literal["zh", "en"], Query()] = "zh") -> Response:
     """The province office dashboard (Chinese; `?lang=en` for English); signs in first."""
     session = current_session(request)

@@ -24,10 +24,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import FrameType
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from complaints_shared.http.auth import unauthorized, verifier_of
+from complaints_shared.http.auth import bearer, unauthorized, verifier_of
+from complaints_shared.http.openapi import problem_responses
 from complaints_shared.http.problems import Problem
 from complaints_shared.logging import get_logger
 
@@ -43,7 +44,33 @@ Alive = Callable[[], Awaitable[bool]]
 log = get_logger(__name__)
 
 
-@router.get("/stream", response_class=StreamingResponse)
+# One server-sent event, as a client parses it (what the documented schema describes).
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["hello", "change", "heartbeat"]},
+        "data": {"type": "string", "description": 'JSON: {"version": "…"}'},
+        "id": {"type": "string"},
+        "retry": {"type": "integer"},
+    },
+}
+
+
+class EventStream(StreamingResponse):
+    """Documents the stream as `text/event-stream` (the body is `stream`'s own response)."""
+
+    media_type = "text/event-stream"
+
+
+@router.get(
+    "/stream",
+    response_class=EventStream,
+    dependencies=[Depends(bearer)],  # documents `bearerAuth`; `_authenticate` checks it
+    responses={
+        200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}},
+        **problem_responses(401, 403, 422, 503),
+    },
+)
 async def stream(request: Request, unit: str | None = None) -> StreamingResponse:
     """`text/event-stream` of `hello`, `change` and `heartbeat` events (data: the scope's
     version). The page's session cookie, or `Authorization: Bearer` (it wins when sent)."""

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from complaints_shared.http.auth import bearer, unauthorized, verifier_of
+from complaints_shared.http.auth import Credentials, bearer, unauthorized, verifier_of
 from complaints_shared.http.problems import Problem
 
 if TYPE_CHECKING:
@@ -49,10 +49,11 @@ async def bearer_token(request: Request) -> str | None:
     return credentials.credentials if credentials is not None else None
 
 
-async def caller(request: Request) -> str:
-    """FastAPI dependency: the caller's unit, from a bearer token, else the session."""
+async def caller(request: Request, credentials: Credentials) -> str:
+    """FastAPI dependency: the caller's unit, from a bearer token, else the session (its
+    operations declare the `bearerAuth` scheme)."""
     if "authorization" in request.headers:
-        token = await bearer_token(request)
+        token = credentials.credentials if credentials is not None else None
         if token is None:
             raise unauthorized("Invalid token", "send Authorization: Bearer <JWT>")
         return await verifier_of(request.app).unit_of_async(token)

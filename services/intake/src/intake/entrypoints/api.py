@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from complaints_shared.contracts.base import AwareDatetime
 from complaints_shared.contracts.complaint_events import UNIT_ACTIONS
 from complaints_shared.http.auth import caller_unit
+from complaints_shared.http.openapi import problem_responses
 from complaints_shared.http.problems import Problem, field_error
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.visibility import sight_of
@@ -32,6 +33,7 @@ from .schemas import (
     ComplaintCreate,
     ComplaintPublic,
     ContactPublic,
+    ErasureAccepted,
     ErasureCreate,
     EventAccepted,
     TimelinePublic,
@@ -130,7 +132,12 @@ def _accepted(recorded: Recorded) -> JSONResponse:
     )
 
 
-@router.post("/complaints", status_code=202, response_model=EventAccepted)
+@router.post(
+    "/complaints",
+    status_code=202,
+    response_model=EventAccepted,
+    responses=problem_responses(401, 403, 409, 413, 422, 429, 503),
+)
 async def submit_complaint(
     body: ComplaintCreate,
     caller: Caller,
@@ -165,7 +172,12 @@ async def submit_complaint(
     return _accepted(recorded)
 
 
-@router.post("/complaints/{complaint_id}/events", status_code=202, response_model=EventAccepted)
+@router.post(
+    "/complaints/{complaint_id}/events",
+    status_code=202,
+    response_model=EventAccepted,
+    responses=problem_responses(401, 403, 404, 409, 413, 422, 429, 503),
+)
 async def post_action(
     complaint_id: str,
     body: ActionCreate,
@@ -205,7 +217,11 @@ async def post_action(
     return _accepted(recorded)
 
 
-@router.get("/complaints", response_model=WorklistPublic)
+@router.get(
+    "/complaints",
+    response_model=WorklistPublic,
+    responses=problem_responses(401, 403, 422, 429, 503),
+)
 async def worklist(
     caller: Caller,
     org: Org,
@@ -275,7 +291,11 @@ def _no_history(complaint_id: str) -> Problem:
     )
 
 
-@router.get("/complaints/{complaint_id}", response_model=ComplaintPublic)
+@router.get(
+    "/complaints/{complaint_id}",
+    response_model=ComplaintPublic,
+    responses=problem_responses(401, 404, 422, 503),
+)
 async def get_complaint(
     complaint_id: str, caller: Caller, reads: Reads, skew: Skew, as_of: AsOf = None
 ) -> dict:
@@ -290,7 +310,11 @@ async def get_complaint(
         raise _no_history(complaint_id) from exc
 
 
-@router.get("/complaints/{complaint_id}/timeline", response_model=TimelinePublic)
+@router.get(
+    "/complaints/{complaint_id}/timeline",
+    response_model=TimelinePublic,
+    responses=problem_responses(401, 404, 422, 503),
+)
 async def get_timeline(
     complaint_id: str, caller: Caller, reads: Reads, skew: Skew, as_of: AsOf = None
 ) -> dict:
@@ -311,7 +335,11 @@ Reason = Annotated[
 ]
 
 
-@router.get("/complaints/{complaint_id}/customer", response_model=ContactPublic)
+@router.get(
+    "/complaints/{complaint_id}/customer",
+    response_model=ContactPublic,
+    responses=problem_responses(401, 403, 404, 410, 422, 503),
+)
 async def get_customer(
     complaint_id: str, caller: Caller, personal_data: PersonalDataOps, reason: Reason
 ) -> dict:
@@ -338,7 +366,12 @@ async def get_customer(
     }
 
 
-@router.post("/complaints/{complaint_id}/erasure", status_code=202)
+@router.post(
+    "/complaints/{complaint_id}/erasure",
+    status_code=202,
+    response_model=ErasureAccepted,
+    responses=problem_responses(401, 403, 404, 413, 422, 429, 503),
+)
 async def erase_personal_data(
     complaint_id: str, body: ErasureCreate, caller: Caller, personal_data: PersonalDataOps
 ) -> JSONResponse:

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from complaints_shared.http.openapi import problem_responses
+
 from ..domain.handling_form import HandlingForm
 from ..service_layer.queries import NotVisible
 from .api import Caller, Reads, _not_found
@@ -27,7 +29,10 @@ NO_STORE = {"Cache-Control": "no-store"}
 @router.get(
     "/complaints/{complaint_id}/form",
     response_model=HandlingForm,
-    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+    responses={
+        200: {"content": {"text/html": {}, "application/pdf": {}}},
+        **problem_responses(401, 404, 422, 503),
+    },
 )
 async def get_form(
     complaint_id: str,

@@ -80,6 +80,12 @@ class EventAccepted(BaseModel):
     event_id: str
 
 
+class ErasureAccepted(BaseModel):
+    complaint_id: str
+    erased: bool = Field(description="always true: the personal data is gone")
+    already_erased: bool = Field(description="true for a repeat, which changed nothing")
+
+
 def _action_schema(name: str, event_class: type[UnitAction]) -> type[BaseModel]:
     fields: dict[str, Any] = {"type": (Literal[name], ...)}
     fields |= {

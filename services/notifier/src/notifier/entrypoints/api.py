@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from complaints_shared.http.auth import caller_unit
+from complaints_shared.http.openapi import problem_responses
 from complaints_shared.http.problems import Problem
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.local_time import local_to
@@ -30,7 +31,7 @@ async def _reads(request: Request) -> AsyncIterator[NotificationReads]:
 Reads = Annotated[NotificationReads, Depends(_reads)]
 
 
-@router.get("/notifications")
+@router.get("/notifications", responses=problem_responses(401, 404, 422, 503))
 async def list_notifications(
     request: Request,
     caller: Caller,

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from complaints_shared.contracts.complaint_events import Channel, Flag, Kind, Severity
 from complaints_shared.http.auth import caller_unit
+from complaints_shared.http.openapi import problem_responses
 from complaints_shared.http.problems import Problem, field_error
 from complaints_shared.workflow.hierarchy import is_self_or_above
 
@@ -35,7 +36,11 @@ class Explanation(BaseModel):
     considered: list[RuleOutcomePublic]
 
 
-@router.get("/explain", response_model=Explanation)
+@router.get(
+    "/explain",
+    response_model=Explanation,
+    responses=problem_responses(401, 403, 422, 503),
+)
 async def explain(
     request: Request,
     caller: Caller,

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from complaints_shared.http.auth import caller_unit
+from complaints_shared.http.openapi import problem_responses
 from complaints_shared.http.problems import Problem
 from complaints_shared.workflow.hierarchy import subtree
 
@@ -32,7 +33,7 @@ def clock_reads(request: Request) -> ClockReads:
 Reads = Annotated[ClockReads, Depends(clock_reads)]
 
 
-@router.get("/complaints/{complaint_id}/clocks")
+@router.get("/complaints/{complaint_id}/clocks", responses=problem_responses(401, 404, 422, 503))
 async def complaint_clocks(
     complaint_id: str, request: Request, caller: Caller, reads: Reads
 ) -> dict[str, Any]:
@@ -45,7 +46,7 @@ async def complaint_clocks(
     return {"complaint_id": complaint_id, "clocks": [clock_view(org, row) for row in rows]}
 
 
-@router.get("/sla/due")
+@router.get("/sla/due", responses=problem_responses(401, 403, 422, 503))
 async def due_soon(
     request: Request,
     caller: Caller,
@@ -67,7 +68,7 @@ async def due_soon(
     }
 
 
-@router.get("/sla/breaches")
+@router.get("/sla/breaches", responses=problem_responses(401, 403, 422, 503))
 async def breaches_between(
     request: Request,
     caller: Caller,
