@@ -72,7 +72,8 @@ lint: gate
 SERVICES := intake routing sla-monitor notifier dashboard
 EXPORT   := .venv/bin/uv export --frozen --no-hashes --format requirements-txt --no-header
 
-# uv.lock is the lock; requirements.lock (everything, for development and tests) and
+# uv.lock (kept out of the repository: it records index addresses) is resolved here;
+# requirements.lock (everything, for development and tests) and
 # deploy/requirements/<service>.txt (one service's runtime only, for its image) are exported
 # from it, without index addresses.
 lock: $(STAMP)  ## re-resolve the dependencies and export the requirement files

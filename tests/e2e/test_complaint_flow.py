@@ -148,7 +148,8 @@ def test_a_late_registered_complaint_clock_runs_from_received_at_and_breaches(sy
             return clocks[0] if clocks and clocks[0]["state"] == "breached" else None
 
         clock = wait_for(breached_resolve_clock, what="a breached resolve clock")
-    # 1 working day from Friday 16:00 with 7-hour days is Monday 16:00 (DOMAIN.md §4).
+    # 1 working day from Friday 16:00 with 7-hour days is Monday 16:00
+    # (docs/domain.md#working-days).
     assert datetime.fromisoformat(clock["due_at"]) == datetime.fromisoformat(
         "2026-11-23T16:00:00+08:00"
     )

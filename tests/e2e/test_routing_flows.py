@@ -1,4 +1,4 @@
-"""Issue 3 through the running services: owners, levels and hand-offs as DOMAIN.md §3 says."""
+"""Routing through the running services: owners, levels and hand-offs (docs/domain.md#routing)."""
 
 from __future__ import annotations
 
