@@ -4,30 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from complaints_shared.testing.openapi import check_protected, problem_json
 from notifier.bootstrap import create_app
 from notifier.config import NotifierSettings
 
 DEMO = Path(__file__).resolve().parents[4] / "deploy/demo/organisation.yaml"
 SECRET = "notifier-unit-tests-secret-long-enough-for-hs256"
-
-
-def problem_json(operation: dict, status: str) -> dict:
-    return operation["responses"][status]["content"]["application/problem+json"]["schema"]
-
-
-def check_protected(spec: dict, path: str, method: str = "get") -> dict:
-    """The operation requires `bearerAuth` and documents its 401 as a problem."""
-    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "JWT",
-        "description": "JWT whose `unit` claim names the caller",
-    }
-    operation = spec["paths"][path][method]
-    assert operation["security"] == [{"bearerAuth": []}]
-    assert problem_json(operation, "401") == {"$ref": "#/components/schemas/Problem"}
-    assert "Problem" in spec["components"]["schemas"]
-    return operation
 
 
 def test_notifications_are_protected_and_document_their_problems():
