@@ -11,14 +11,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
-from complaints_shared.contracts.complaint_events import ComplaintReceived, Customer
-from complaints_shared.contracts.envelope import Envelope, new_id, to_kafka
+from complaints_shared.contracts.envelope import new_id, to_kafka
 from complaints_shared.contracts.topics import DEAD_LETTERS
 from complaints_shared.testing import wait_for
 from complaints_shared.testing.kafka import find_envelopes, produce_raw, read_all
+
+from .log_support import duplicates_seen, received
 
 pytestmark = pytest.mark.e2e
 COMPLAINTS = Path(sys.executable).parent / "complaints"
@@ -100,40 +100,12 @@ def test_outbox_status_and_lag_read_every_service(system):
         assert re.search(rf"{name}\s.*complaint-events", lag.stdout), lag.stdout
 
 
-def received(complaint_id: str) -> Envelope:
-    event = ComplaintReceived(
-        kind="complaint",
-        channel="online",
-        receiving_unit="GD-SZ-01",
-        business_line="deposits",
-        received_at=datetime(2026, 11, 19, 10, 0, tzinfo=UTC),
-        customer=Customer(name="Test Customer", phone="13700000000"),
-        summary="dead letter redrive check",
-        posted_by="GD-SZ",
-    )
-    return Envelope(
-        id=new_id(),
-        source="/tests",
-        type=event.type_name(),
-        subject=complaint_id,
-        time=event.received_at,
-        data=event.model_dump(mode="json"),
-    )
-
-
-def duplicates_seen(system, service: str) -> int:
-    text = httpx.get(system.url(service, "/metrics")).text
-    pattern = rf'events_consumed_total\{{outcome="duplicate",service="{service}"\}} ([0-9.]+)'
-    match = re.search(pattern, text)
-    return int(float(match.group(1))) if match else 0
-
-
 def test_a_dead_letter_redriven_with_corrected_data_applies_once(system, tmp_path):
     """A publisher sent a receipt whose data lacks the receiving unit and channel: every
     consumer refuses it. Redriven with the corrected data (same event id, key and headers), the
     complaint comes into being once; redriving it a second time changes nothing."""
     cid = new_id()
-    good = received(cid)
+    good = received(cid, "dead letter redrive check")
     key, value, headers = to_kafka(good)
     broken = {k: v for k, v in good.data.items() if k not in ("receiving_unit", "channel")}
     produce_raw(system.bootstrap, [(key, json.dumps(broken).encode(), headers)])

@@ -2,55 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from datetime import UTC, datetime
 
-import httpx
 import pytest
 
-from complaints_shared.contracts.complaint_events import ComplaintReceived, Customer
-from complaints_shared.contracts.envelope import Envelope, new_id
+from complaints_shared.contracts.envelope import new_id
 from complaints_shared.contracts.topics import DEAD_LETTERS
 from complaints_shared.testing import wait_for
 from complaints_shared.testing.kafka import find_envelopes, produce, produce_raw, read_all
+
+from .log_support import duplicates_seen, received
 
 pytestmark = pytest.mark.e2e
 SERVICES = ("intake", "routing", "sla-monitor", "notifier")
 
 
-def received(complaint_id: str) -> Envelope:
-    event = ComplaintReceived(
-        kind="complaint",
-        channel="online",
-        receiving_unit="GD-SZ-01",
-        business_line="deposits",
-        received_at=datetime(2026, 11, 19, 10, 0, tzinfo=UTC),
-        customer=Customer(name="Test Customer", phone="13700000000"),
-        summary="duplicate delivery check",
-        posted_by="GD-SZ",
-    )
-    return Envelope(
-        id=new_id(),
-        source="/tests",
-        type=event.type_name(),
-        subject=complaint_id,
-        time=event.received_at,
-        data=event.model_dump(mode="json"),
-    )
-
-
-def duplicates_seen(system, service: str) -> int:
-    text = httpx.get(system.url(service, "/metrics")).text
-    pattern = rf'events_consumed_total\{{outcome="duplicate",service="{service}"\}} ([0-9.]+)'
-    match = re.search(pattern, text)
-    return int(float(match.group(1))) if match else 0
-
-
 def test_an_event_delivered_twice_changes_no_projection(system):
     cid = new_id()
     before = {service: duplicates_seen(system, service) for service in SERVICES}
-    original = received(cid)
+    original = received(cid, "duplicate delivery check")
     produce(system.bootstrap, original, original)
 
     with system.client("GD") as client:
@@ -110,7 +80,8 @@ def test_a_malformed_event_is_dead_lettered_and_its_partition_keeps_flowing(syst
     poison = (cid.encode(), b"\xff not json", ce_headers)
     headerless = (cid.encode(), b'{"hello": "world"}', [])
     produce_raw(system.bootstrap, [poison, headerless])
-    produce(system.bootstrap, received(cid))  # same key: same partition, after the poison
+    # same key: same partition, after the poison
+    produce(system.bootstrap, received(cid, "duplicate delivery check"))
 
     with system.client("GD") as client:
         wait_for(
