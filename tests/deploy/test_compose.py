@@ -7,6 +7,7 @@ engine), so interpolation and ordering are checked by reading the file.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from importlib import resources
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 from complaints_shared.contracts.topics import ALL_TOPICS
+from complaints_shared.readiness import CHECK_TIMEOUT_SECONDS
 from devstack.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,11 +75,26 @@ def test_every_long_running_service_has_a_healthcheck(compose):
         assert service.get("restart") == "unless-stopped", name
 
 
-def test_app_healthchecks_hit_healthz_with_python(compose):
+def seconds(duration: str) -> float:
+    """A Compose duration like "5s" or "1m30s" in seconds."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def test_app_healthchecks_ask_readiness_with_python(compose):
+    """Healthy means ready (`depends_on: service_healthy` waits on it): /readyz, whose 503
+    makes urlopen raise; the check waits longer than /readyz's own probes take."""
     for name in APP:
-        test = compose["services"][name]["healthcheck"]["test"]
+        check = compose["services"][name]["healthcheck"]
+        test = check["test"]
         assert test[:3] == ["CMD", "python", "-c"], name
-        assert "/healthz" in test[3] and "urllib.request" in test[3]
+        assert "/readyz" in test[3] and "urllib.request" in test[3]
+        assert "/healthz" not in test[3]
+        ast.parse(test[3])
+        (wait,) = re.findall(r"timeout=(\d+(?:\.\d+)?)", test[3])
+        assert CHECK_TIMEOUT_SECONDS < float(wait) < seconds(check["timeout"]), name
 
 
 def test_the_migrations_run_once_against_a_healthy_postgres(compose):

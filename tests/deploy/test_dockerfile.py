@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from dockerfile_parse import DockerfileParser
 
+from complaints_shared.readiness import CHECK_TIMEOUT_SECONDS
 from devstack.stack import SERVICES, ServiceSpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,7 +230,9 @@ def test_non_root_user_and_font():
     assert order.index("USER") < order.index("ENTRYPOINT")
 
 
-def test_healthcheck_uses_the_standard_library_on_healthz():
+def test_healthcheck_uses_the_standard_library_on_readyz():
+    """Healthy means ready: /readyz (database and broker), whose 503 makes urlopen raise; the
+    check waits longer than /readyz's own probes take, and Docker longer than the check."""
     runtime = stage("runtime")
     check = runtime.last("HEALTHCHECK")
     options, _, command = check.partition("CMD")
@@ -237,7 +240,11 @@ def test_healthcheck_uses_the_standard_library_on_healthz():
     argv = exec_form(command.strip())
     assert argv[:2] == ["python", "-c"]
     code = argv[2]
-    assert "urllib.request" in code and "/healthz" in code and "SERVICE_PORT" in code
+    assert "urllib.request" in code and "/readyz" in code and "SERVICE_PORT" in code
+    assert "/healthz" not in code
+    (wait,) = re.findall(r"timeout=(\d+(?:\.\d+)?)", code)
+    (docker_wait,) = re.findall(r"--timeout=(\d+)s", options)
+    assert CHECK_TIMEOUT_SECONDS < float(wait) < int(docker_wait)
     assert not re.search(r"\b(curl|wget)\b", check)
     ast.parse(code)  # valid Python
     env = " ".join(runtime.all("ENV"))

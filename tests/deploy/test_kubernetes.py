@@ -15,6 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from complaints_shared.readiness import CHECK_TIMEOUT_SECONDS
 from devstack.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,8 +109,10 @@ def test_a_deployment_a_service_and_a_migration_job_per_service():
         assert container["ports"] == [
             {"name": "http", "containerPort": spec.port, "protocol": "TCP"}
         ]
-        for probe in ("readinessProbe", "livenessProbe"):
-            assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+        # ready: database and broker answer; alive: the process serves HTTP at all
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+        assert container["readinessProbe"]["timeoutSeconds"] > CHECK_TIMEOUT_SECONDS
         assert {"requests", "limits"} <= container["resources"].keys()
         assert_non_root(pod, container)
         assert_settings(container, spec.url_variable)
@@ -213,3 +216,15 @@ def test_the_rendered_kustomization_is_valid():
                     assert volume["configMap"]["name"] in configmaps
     assert len([n for k, n in names if k == "Deployment"]) == len(SERVICES)
     assert len([n for k, n in names if k == "Job"]) == len(SERVICES) + 1
+
+
+def test_every_probed_path_is_served_by_the_app_factory():
+    """The paths the manifests, the compose file and the image probe exist on every service."""
+    from complaints_shared.runtime import create_service_app
+
+    async def nothing(app) -> None:
+        return None
+
+    app = create_service_app(title="t", description="t", startup=nothing, shutdown=nothing)
+    served = {getattr(route, "path", None) for route in app.routes}
+    assert {"/readyz", "/healthz", "/metrics", "/docs"} <= served

@@ -9,7 +9,10 @@ from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from fastapi_offline import FastAPIOffline
 from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
@@ -28,6 +31,7 @@ from .messaging.consumer import Handler, LogConsumer
 from .messaging.inbox import Inbox
 from .messaging.outbox import Outbox
 from .messaging.relay import OutboxRelay
+from .readiness import BrokerProbe, CalendarEntries, Readiness, database_check
 from .settings import ServiceSettings
 from .telemetry import annotate, complaint_context
 
@@ -39,7 +43,9 @@ HTTP_SECONDS = Histogram(
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-UNOBSERVED_PATHS = frozenset({"/healthz", "/metrics"})
+UNOBSERVED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Swagger UI and ReDoc are served from files shipped in a package, never from a CDN.
+DOCS_ASSETS = "/docs/assets"
 
 
 @dataclass
@@ -55,6 +61,7 @@ class Plumbing:
     inbox: Inbox
     relay: OutboxRelay
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -94,6 +101,18 @@ class Plumbing:
             handlers=handlers,
         )
 
+    def readiness(self, calendars: CalendarEntries | None = None) -> Readiness:
+        """What `/readyz` checks: this service's database and the broker, plus the coverage
+        of the working calendars for a service whose deadlines use them."""
+        probe = BrokerProbe(self.settings.kafka_bootstrap_servers, f"{self.service}-readiness")
+        ready = Readiness(
+            checks={"database": database_check(self.engine), "broker": probe},
+            calendars=calendars,
+            on_close=[probe.close],
+        )
+        self._closers.append(ready.close)
+        return ready
+
     def start(self, *loops: Coroutine[Any, Any, None]) -> None:
         """Run background loops (relay, consumer, timers) until `stop`."""
         for loop in loops:
@@ -108,6 +127,8 @@ class Plumbing:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for close in self._closers:
+            await close()
         await self.engine.dispose()
 
 
@@ -124,10 +145,13 @@ def create_service_app(
     shutdown: Callable[[FastAPI], Awaitable[None]],
     union_tags: frozenset[str] | set[str] = frozenset(),
     description_zh: str | None = None,
+    readiness: Readiness | None = None,
 ) -> FastAPI:
-    """A FastAPI app with problem details, /healthz, /metrics and tracing. Its OpenAPI
-    description is Chinese and English (`description_zh`, else the catalogue's Chinese for
-    `description`), with how errors answer in the language `Accept-Language` asks for."""
+    """A FastAPI app with problem details, /healthz (liveness), /readyz (readiness: database,
+    broker and calendar coverage, see `readiness`), /metrics, tracing, and Swagger UI at /docs
+    (ReDoc at /redoc) from assets it serves itself. Its OpenAPI description is Chinese and
+    English (`description_zh`, else the catalogue's Chinese for `description`), with how
+    errors answer in the language `Accept-Language` asks for."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -137,12 +161,16 @@ def create_service_app(
         finally:
             await shutdown(app)
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title=title,
         description=bilingual_description(description, description_zh),
         version="1.0.0",
         lifespan=lifespan,
+        static_url=DOCS_ASSETS,
+        # Swagger UI would otherwise show a badge fetched from the public spec validator.
+        swagger_ui_parameters={"validatorUrl": None},
     )
+    app.state.readiness = readiness
     install_problem_handlers(app, union_tags=union_tags)
     document_problems(app)
 
@@ -150,12 +178,20 @@ def create_service_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        wired: Readiness | None = getattr(request.app.state, "readiness", None)
+        if wired is None:
+            return JSONResponse({"status": "unavailable", "checks": {}, "calendars": []}, 503)
+        ready, body = await wired.report()
+        return JSONResponse(body, status_code=200 if ready else 503)
+
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(ObservedHttp, router=app.router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,metrics")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
 
 
@@ -210,7 +246,8 @@ class ObservedHttp:
     def _route(self, scope: Scope) -> tuple[str, dict[str, Any]]:
         """The template of the route the path matches, and its path parameters."""
         partial: tuple[str, dict[str, Any]] | None = None
-        for candidate in self.router.routes:
+        # Included routers are nodes of their own: match their routes, with the full path.
+        for candidate in iter_route_contexts(self.router.routes):
             match, child = candidate.matches(scope)
             path = getattr(candidate, "path", None) or "unmatched"
             if match == Match.FULL:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from complaints_shared.calendar_horizon import calendar_entries, log_covered_years, today_in
 from complaints_shared.contracts.base import Event
 from complaints_shared.contracts.complaint_events import UNIT_ACTIONS
 from complaints_shared.http.auth import TokenVerifier
@@ -38,7 +39,10 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     projection = Projection(org)
     transactions = sql_transactions(plumbing.sessions, plumbing.outbox)
 
+    today = today_in(org)  # the clocks' `calendar_uncovered` needs the calendars' years
+
     async def startup(app: FastAPI) -> None:
+        log_covered_years(org, today=today())
         plumbing.start(plumbing.relay.run(), plumbing.consumer({Event: projection.project}).run())
         if settings.customer_retention_days:
             plumbing.start(
@@ -55,6 +59,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         startup=startup,
         shutdown=lambda app: plumbing.stop(),
         union_tags=set(UNIT_ACTIONS),
+        readiness=plumbing.readiness(calendar_entries(org, today=today)),
     )
     app.state.settings = settings
     app.state.org = org

@@ -64,6 +64,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         description="Alerts the people who own a complaint and records every attempt.",
         startup=startup,
         shutdown=shutdown,
+        readiness=plumbing.readiness(),
     )
     app.state.settings = settings
     app.state.sessions = plumbing.sessions

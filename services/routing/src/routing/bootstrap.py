@@ -34,6 +34,7 @@ def create_app(settings: RoutingSettings) -> FastAPI:
         description="Applies the branch, province and supervision-line hierarchy.",
         startup=startup,
         shutdown=lambda app: plumbing.stop(),
+        readiness=plumbing.readiness(),
     )
     app.state.settings = settings
     app.state.org = org

@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import FastAPI
 
+from complaints_shared.calendar_horizon import calendar_entries, today_in
 from complaints_shared.http.auth import TokenVerifier
 from complaints_shared.organisation import load_organisation
 from complaints_shared.runtime import Plumbing, create_service_app
@@ -15,6 +16,7 @@ from .adapters.stores import sql_stores
 from .adapters.tables import outbox, processed_events
 from .config import SlaSettings
 from .entrypoints.api import router
+from .service_layer.calendar_horizon import check_calendar_horizon, watch_calendar_horizon
 from .service_layer.handlers import ClockProjector
 from .service_layer.metrics import clock_gauges
 from .service_layer.recompute import recompute_if_policy_changed
@@ -35,20 +37,25 @@ def create_app(settings: SlaSettings) -> FastAPI:
     wake = asyncio.Event()
     projector = ClockProjector(org, policy, wake, stores)
 
+    today = today_in(org)
+
     async def startup(app: FastAPI) -> None:
+        check_calendar_horizon(org, today)  # covered years; a WARNING when the horizon is not
         await recompute_if_policy_changed(
             stores, settings.kafka_bootstrap_servers, org, policy, projector.calendars
         )
         consumer = plumbing.consumer(projector.registry())
         ticker = BreachTicker(stores, policy, projector.calendars, consumer.owned_partitions, wake)
         gauges = clock_gauges(plumbing.sessions)
-        plumbing.start(plumbing.relay.run(), consumer.run(), ticker.run(), gauges)
+        horizon = watch_calendar_horizon(org, today)
+        plumbing.start(plumbing.relay.run(), consumer.run(), ticker.run(), gauges, horizon)
 
     app = create_service_app(
         title="SLA monitor",
         description="Projects every complaint's deadlines from the log; warns and breaches.",
         startup=startup,
         shutdown=lambda app: plumbing.stop(),
+        readiness=plumbing.readiness(calendar_entries(org, today=today)),
     )
     app.state.settings = settings
     app.state.org = org

@@ -7,9 +7,9 @@ import chinese_calendar
 import pytest
 
 from complaints_shared.organisation import CalendarSpec, parse_organisation
-from sla_monitor.domain import official_holidays
+from complaints_shared.workflow import official_holidays
+from complaints_shared.workflow.official_holidays import covered_years, official_days
 from sla_monitor.domain.calendars import build_calendar, calendar_for_unit, parse_hours
-from sla_monitor.domain.official_holidays import covered_years, official_days
 from sla_monitor.domain.working_time import Calendar, add_working_days
 
 SH = "Asia/Shanghai"
@@ -166,5 +166,5 @@ def test_docstring_states_the_years_the_installed_data_covers() -> None:
     statement = f"{years.start} to {years.stop - 1}"
     assert statement in " ".join(official_holidays.__doc__.split()), (
         f"chinesecalendar {chinese_calendar.__version__} covers {statement}: "
-        "update the docstring of sla_monitor.domain.official_holidays"
+        "update the docstring of complaints_shared.workflow.official_holidays"
     )

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla_monitor.domain.official_holidays import official_days
+from complaints_shared.workflow.official_holidays import official_days
 from sla_monitor.domain.working_time import (
     Calendar,
     add_working_days,

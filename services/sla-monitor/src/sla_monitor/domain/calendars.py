@@ -6,8 +6,8 @@ import re
 from datetime import date, time
 
 from complaints_shared.organisation import WEEKDAYS, CalendarSpec, Organisation
+from complaints_shared.workflow.official_holidays import official_days
 
-from .official_holidays import official_days
 from .working_time import Calendar
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from complaints_shared.workflow.calendar_coverage import ROUND_THE_CLOCK as ROUND_THE_CLOCK
 from complaints_shared.workflow.lifecycle import Handler
 
 ClockName = Literal[
@@ -41,7 +42,6 @@ CLOCK_ORDER: tuple[ClockName, ...] = (
     "customer",
     "return_visit",
 )
-ROUND_THE_CLOCK = "24x7"
 
 
 @dataclass(frozen=True)

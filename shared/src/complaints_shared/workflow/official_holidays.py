@@ -10,6 +10,9 @@ there ignores holidays nobody has loaded yet.
 To add a year: upgrade `chinesecalendar` once it ships the new announcement, or until then
 list the dates in the organisation file's calendar `holidays` and `workdays` (make-up working
 days); those lists are merged on top of the shipped schedule and win over it.
+
+Shared because several services need the years a schedule covers (`calendar_coverage`, the
+calendar horizon); the SLA monitor builds its working calendars from `official_days`.
 """
 
 from __future__ import annotations
