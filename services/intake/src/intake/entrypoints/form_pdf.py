@@ -1,16 +1,11 @@
 """The handling form as a PDF (A4), drawn with reportlab: no browser needed.
 
-The PDF embeds a CJK TrueType font found on the machine (WenQuanYi Micro Hei, else a Noto CJK
-font under /usr/share/fonts); without one it falls back to the CID font STSong-Light, which
-PDF readers supply themselves (not embedded), and says so in the log.
+Its Chinese font is the one every service's PDFs use (`complaints_shared.pdf_fonts`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -18,62 +13,15 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
-from complaints_shared.logging import get_logger
+from complaints_shared.pdf_fonts import FALLBACK_FONT, cjk_font
 
 from .form_sheet import Section, Sheet
 
-log = get_logger(__name__)
-FONT_NAME = "HandlingFormCJK"
-FALLBACK_FONT = "STSong-Light"
-PREFERRED = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-FONT_ROOTS = (Path("/usr/share/fonts"),)
+__all__ = ["FALLBACK_FONT", "cjk_font", "render_pdf"]
+
 WIDTH = A4[0] - 30 * mm  # between the 15 mm margins
-
-
-def _candidates(preferred: Path, roots: tuple[Path, ...]) -> Iterator[Path]:
-    yield preferred
-    for root in roots:
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                lowered = path.name.lower()
-                if (
-                    "noto" in lowered
-                    and "cjk" in lowered
-                    and path.suffix.lower()
-                    in (
-                        ".ttc",
-                        ".ttf",
-                        ".otf",
-                    )
-                ):
-                    yield path
-
-
-@lru_cache(maxsize=4)
-def cjk_font(preferred: Path = PREFERRED, roots: tuple[Path, ...] = FONT_ROOTS) -> str:
-    """The name of a registered font that can draw Chinese (found once, then cached)."""
-    for path in _candidates(preferred, roots):
-        if not path.is_file():
-            continue
-        try:  # reportlab embeds TrueType outlines only: a CFF-based font fails here
-            pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
-        except Exception as exc:  # noqa: BLE001 - any unusable font file: try the next
-            log.info("font not usable for the handling form", font=str(path), error=repr(exc))
-            continue
-        log.info("handling form PDFs embed a CJK font", font=str(path))
-        return FONT_NAME
-    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-    log.warning(
-        "no CJK TrueType font found; handling form PDFs use the CID font STSong-Light "
-        "(not embedded)",
-        searched=[str(preferred), *map(str, roots)],
-    )
-    return FALLBACK_FONT
 
 
 def render_pdf(sheet: Sheet, font: str | None = None) -> bytes:
