@@ -20,3 +20,14 @@ def mask_name(name: str) -> str:
 def mask_email(email: str) -> str:
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}" if domain else mask_name(email)
+
+
+def mask_staff_name(name: str) -> str:
+    """A handler's name for a unit that may not read it (the rule of who may is
+    `workflow.handler_names`): the first character and one star, whatever the length, so the
+    mask tells neither the rest nor how long it is: '张三' -> '张*', '欧阳小明' -> '欧*',
+    'Alice Smith' -> 'A*'; a one-character name shows nothing of itself: '张' -> '*'."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" if name else ""
+    return f"{name[0]}*"

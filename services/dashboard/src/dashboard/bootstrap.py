@@ -8,6 +8,7 @@ import time
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from complaints_shared.calendar_horizon import calendar_entries, log_covered_years, today_in
 from complaints_shared.http.auth import TokenVerifier
 from complaints_shared.logging import get_logger
 from complaints_shared.organisation import Organisation, load_organisation
@@ -16,13 +17,15 @@ from complaints_shared.runtime import Plumbing, create_service_app
 from .adapters.accounts import AccountFile
 from .adapters.change_feed import ChangeFeed
 from .adapters.oidc import OidcSignIn
+from .adapters.report_store import SqlReportFacts, sql_report_reading
 from .adapters.repository import SqlProjection, sql_reading
 from .adapters.sessions import Clock, PendingSignIns, SessionStore
 from .adapters.tables import outbox, processed_events
 from .config import DashboardSettings
-from .entrypoints import api, page, signin, stream
+from .entrypoints import api, calendar_horizon, page, reports, signin, stream
 from .service_layer.projection import DashboardProjection
 from .service_layer.queries import DashboardQueries
+from .service_layer.reports import ReportQueries
 
 log = get_logger(__name__)
 
@@ -41,9 +44,12 @@ def create_app(settings: DashboardSettings) -> FastAPI:
     reading = sql_reading(plumbing.sessions)
     feed = ChangeFeed(settings.database_url, reading, poll_seconds=settings.dashboard_poll_seconds)
 
+    today = today_in(org)
+
     async def startup(app: FastAPI) -> None:
+        log_covered_years(org, today=today())
         stream.end_streams_on_exit(feed.close)
-        consumer = plumbing.consumer(DashboardProjection(SqlProjection).registry())
+        consumer = plumbing.consumer(DashboardProjection(SqlProjection, SqlReportFacts).registry())
         plumbing.start(plumbing.relay.run(), consumer.run(), feed.run())
 
     async def shutdown(app: FastAPI) -> None:
@@ -55,14 +61,19 @@ def create_app(settings: DashboardSettings) -> FastAPI:
         description="Live figures for province offices, projected from the whole log.",
         startup=startup,
         shutdown=shutdown,
+        readiness=plumbing.readiness(calendar_entries(org, today=today)),
     )
     app.state.settings = settings
     app.state.org = org
     app.state.auth = TokenVerifier.from_settings(settings)  # refuses the dev secret
     install_sign_in(app, settings, org, accounts=accounts)
     app.state.queries = DashboardQueries(org, reading)
+    app.state.reports = ReportQueries(org, sql_report_reading(plumbing.sessions))
     app.state.feed = feed
+    app.state.calendar_today = today
     app.include_router(api.router)
+    app.include_router(reports.router)
+    app.include_router(calendar_horizon.router)
     app.include_router(stream.router)
     app.include_router(page.router)
     app.include_router(signin.router)

@@ -2,6 +2,7 @@ from complaints_shared.cli import service_main
 
 from .bootstrap import create_app
 from .config import RoutingSettings
+from .replay import replay
 
 
 def main() -> None:
@@ -12,6 +13,7 @@ def main() -> None:
         load_settings=RoutingSettings,
         database_url=lambda settings: settings.database_url,
         create_app=create_app,
+        commands={"replay": ("rebuild routing's state from the log (--check: compare)", replay)},
     )
 
 

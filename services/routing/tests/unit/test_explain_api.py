@@ -56,6 +56,7 @@ async def test_the_decision_with_every_rule_considered(api):
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == {
+        "category",
         "owner_unit",
         "handling_level",
         "rule",
@@ -77,6 +78,20 @@ async def test_the_decision_with_every_rule_considered(api):
     )
     assert [c["rule"] for c in body["considered"]] == list(RULE_NAMES)
     assert all(set(c) == {"rule", "fired", "reason"} for c in body["considered"])
+    assert body["category"] == "other"  # none asked: the registration's default
+
+
+async def test_the_category_is_shown_and_routes_nothing(api):
+    query = {"receiving_unit": "YN-KM-01", "business_line": "logistics", "channel": "on_site"}
+    plain = (await explain(api, "YN-KM", **query)).json()
+    late = await explain(api, "YN-KM", category="late_delivery", **query)
+    assert late.status_code == 200, late.text
+    assert late.json()["category"] == "late_delivery"
+    assert {k: v for k, v in late.json().items() if k != "category"} == {
+        k: v for k, v in plain.items() if k != "category"
+    }
+    bad = problem(await explain(api, "YN-KM", category="rudeness", **query), 422)
+    assert "category" in str(bad)
 
 
 async def test_flags_and_severity_change_the_decision(api):

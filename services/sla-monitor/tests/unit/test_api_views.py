@@ -25,6 +25,10 @@ def state(*involved: str, restricted: bool = False) -> ComplaintState:
     return ComplaintState(registered=True, involved=involved, restricted=restricted)
 
 
+# The breach views below as the owner reads them.
+OWNER = {"caller": "YN-KM-01", "state": state("YN-KM-01")}
+
+
 def clock_row(owner: str, complaint_id: str = "C-1") -> dict:
     return {
         "complaint_id": complaint_id,
@@ -115,7 +119,9 @@ def test_times_are_in_the_owner_units_offset():
     assert view["due_at"].isoformat() == "2026-11-16T17:30:00+08:00"
     assert view["started_at"].isoformat() == "2026-11-16T15:30:00+08:00"
     assert view["state"] == "running" and view["calendar"] == "24x7"
-    assert breach_view(DEMO, clock_row("YN-KM-01"))["due_at"].utcoffset() == timedelta(hours=8)
+    assert breach_view(DEMO, clock_row("YN-KM-01"), **OWNER)["due_at"].utcoffset() == timedelta(
+        hours=8
+    )
 
 
 def test_a_unit_with_its_own_time_zone_reads_its_own_offset():
@@ -139,8 +145,40 @@ def test_a_unit_with_its_own_time_zone_reads_its_own_offset():
 
 def test_a_breach_names_its_handler_or_null():
     row = {**clock_row("YN-KM-01"), "handler_id": "u-7", "handler_name": "Li"}
-    assert breach_view(DEMO, row)["handler"] == {"id": "u-7", "name": "Li"}
+    assert breach_view(DEMO, row, **OWNER)["handler"] == {"id": "u-7", "name": "Li"}
     nameless = {**row, "handler_name": None}
-    assert breach_view(DEMO, nameless)["handler"] == {"id": "u-7", "name": None}
-    assert breach_view(DEMO, {**row, "handler_id": None})["handler"] is None
-    assert breach_view(DEMO, clock_row("YN-KM-01"))["handler"] is None  # an older row
+    assert breach_view(DEMO, nameless, **OWNER)["handler"] == {"id": "u-7", "name": None}
+    assert breach_view(DEMO, {**row, "handler_id": None}, **OWNER)["handler"] is None
+    assert breach_view(DEMO, clock_row("YN-KM-01"), **OWNER)["handler"] is None  # an older row
+
+
+def test_a_breach_names_its_handler_in_clear_only_for_the_owner_of_the_time_and_above():
+    """The handler belongs to the complaint's owner at the due time, not to the clock's owner:
+    the supervision line owning a return visit reads the outlet's handler masked."""
+    held = ComplaintState(
+        registered=True,
+        involved=("YN-KM-01", "YN-SUP", "YN-KM-CARDS"),
+        owners=(("YN-KM-01", DUE - timedelta(hours=3)), ("YN-KM-CARDS", DUE + timedelta(hours=1))),
+    )
+    row = {
+        **clock_row("YN-SUP"),
+        "clock": "return_visit",
+        "handler_id": "u-7",
+        "handler_name": "张三",
+    }
+    names = {
+        caller: breach_view(DEMO, row, caller=caller, state=held)["handler"]["name"]
+        for caller in ("YN-KM-01", "YN-KM", "YN", "HQ", "YN-SUP", "YN-KM-CARDS")
+    }
+    assert names == {
+        "YN-KM-01": "张三",
+        "YN-KM": "张三",
+        "YN": "张三",
+        "HQ": "张三",
+        "YN-SUP": "张*",
+        "YN-KM-CARDS": "张*",  # the owner since, not when it breached
+    }
+    assert breach_view(DEMO, row, caller="YN-SUP", state=held)["handler"]["id"] == "u-7"
+    # no stay known (an older state): the clock's owner stands in
+    bare = breach_view(DEMO, row, caller="YN-SUP", state=state("YN-SUP"))
+    assert bare["handler"]["name"] == "张三"

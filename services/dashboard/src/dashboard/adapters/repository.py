@@ -13,7 +13,7 @@ contract tests run against each (services/dashboard/tests/integration/test_store
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,7 +151,7 @@ _COLUMNS = [
     for c in complaints.columns
     if c.name not in ("complaint_id", "updated_at", "state", "extension_requests", *_FROM_STATE)
 ]
-_RUN_COLUMNS = [c.name for c in clock_runs.columns if c.name != "complaint_id"]
+RUN_COLUMNS = [c.name for c in clock_runs.columns if c.name != "complaint_id"]
 ACTIVE_STATES = ("running", "paused")  # `ClockRun.active`
 
 
@@ -200,12 +200,7 @@ class SqlProjection:
         return (await self._attach([_complaint(row)]))[0]
 
     async def save(self, complaint: Complaint) -> None:
-        values: dict[str, Any] = {n: getattr(complaint, n) for n in (*_COLUMNS, *_FROM_STATE)}
-        values["state"] = to_json(complaint.state)
-        early = complaint.early_acceptance
-        values["early_acceptance"] = [early[0], early[1].isoformat()] if early else None
-        values["extension_requests"] = snapshots.requests_to_json(complaint.extension_requests)
-        values["updated_at"] = func.now()
+        values: dict[str, Any] = {**complaint_values(complaint), "updated_at": func.now()}
         cid = complaint.complaint_id
         await self.session.execute(
             insert(complaints)
@@ -214,22 +209,9 @@ class SqlProjection:
         )
         await self.session.execute(delete(clock_runs).where(clock_runs.c.complaint_id == cid))
         if complaint.runs:
-            runs = [
-                {"complaint_id": cid, **{n: getattr(r, n) for n in _RUN_COLUMNS}}
-                for r in complaint.runs
-            ]
-            await self.session.execute(insert(clock_runs), runs)
+            await self.session.execute(insert(clock_runs), run_rows(complaint))
         if complaint.samples:
-            rows = [
-                {
-                    "complaint_id": cid,
-                    "measure": s.measure,
-                    "unit": s.unit,
-                    "at": s.at,
-                    "seconds": s.seconds,
-                }
-                for s in complaint.samples
-            ]
+            rows = sample_rows(complaint)
             await self.session.execute(insert(samples).on_conflict_do_nothing(), rows)
 
     async def add_snapshot(self, complaint: Complaint, *, event_id: str) -> None:
@@ -329,7 +311,7 @@ class SqlProjection:
         for chunk in _chunks(list(by_id), 5000):
             query = select(clock_runs).where(clock_runs.c.complaint_id.in_(chunk))
             for row in await self.session.execute(query):
-                run = ClockRun(**{n: getattr(row, n) for n in _RUN_COLUMNS})
+                run = ClockRun(**{n: getattr(row, n) for n in RUN_COLUMNS})
                 by_id[row.complaint_id].runs.append(run)
             query = select(samples).where(samples.c.complaint_id.in_(chunk))
             for row in await self.session.execute(query):
@@ -385,13 +367,50 @@ def _within(reach: Reach | None, table: FromClause = complaints) -> ColumnElemen
 
 
 def _complaint(row: Row[Any]) -> Complaint:
-    values = {name: getattr(row, name) for name in _COLUMNS}
+    return complaint_of(dict(row._mapping))
+
+
+def complaint_of(row: Mapping[str, Any]) -> Complaint:
+    """The complaint of a `complaints` row (without its clock runs and samples)."""
+    values = {name: row[name] for name in _COLUMNS}
     early = values.pop("early_acceptance")
-    complaint = Complaint(row.complaint_id, from_json(row.state), **values)
-    complaint.extension_requests = snapshots.requests_from_json(row.extension_requests)
+    complaint = Complaint(row["complaint_id"], from_json(row["state"]), **values)
+    complaint.extension_requests = snapshots.requests_from_json(row["extension_requests"])
     if early:
         complaint.early_acceptance = (early[0], datetime.fromisoformat(early[1]))
     return complaint
+
+
+def complaint_values(complaint: Complaint) -> dict[str, Any]:
+    """The complaint's `complaints` row but its id and `updated_at`."""
+    values: dict[str, Any] = {n: getattr(complaint, n) for n in (*_COLUMNS, *_FROM_STATE)}
+    values["state"] = to_json(complaint.state)
+    early = complaint.early_acceptance
+    values["early_acceptance"] = [early[0], early[1].isoformat()] if early else None
+    values["extension_requests"] = snapshots.requests_to_json(complaint.extension_requests)
+    return values
+
+
+def run_rows(complaint: Complaint) -> list[dict[str, Any]]:
+    """The complaint's `clock_runs` rows."""
+    cid = complaint.complaint_id
+    return [
+        {"complaint_id": cid, **{n: getattr(r, n) for n in RUN_COLUMNS}} for r in complaint.runs
+    ]
+
+
+def sample_rows(complaint: Complaint) -> list[dict[str, Any]]:
+    """The complaint's `samples` rows (a (measure, unit) stored before is kept as it was)."""
+    return [
+        {
+            "complaint_id": complaint.complaint_id,
+            "measure": s.measure,
+            "unit": s.unit,
+            "at": s.at,
+            "seconds": s.seconds,
+        }
+        for s in complaint.samples
+    ]
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -1,10 +1,11 @@
 """The dashboard's tables: its own projection of the log, plus the standard messaging tables.
 
-- `complaints`: one row per complaint (customer data masked; whether it is a key customer and
-  how many complaints it made before; the latest return visit). `state` is the shared lifecycle
-  state (`lifecycle.to_json`); status, owner, units involved and restriction are copies of it
-  kept as columns for the queries' filters and indexes. `updated_at` is processing time and
-  only tells live pages that something changed (a trigger NOTIFYs `dashboard`).
+- `complaints`: one row per complaint (its category; customer data masked; whether it is a key
+  customer and how many complaints it made before; the latest return visit). `state` is the
+  shared lifecycle state (`lifecycle.to_json`); status, owner, units involved and restriction
+  are copies of it kept as columns for the queries' filters and indexes. `updated_at` is
+  processing time and only tells live pages that something changed (a trigger NOTIFYs
+  `dashboard`).
 - `clock_runs`: every run of every clock, from the `sla.*` events.
 - `samples`: measured durations (time to start, time to resolve).
 - `timeline_entries`: each event's public fields, in log order, for the hand-off timeline,
@@ -47,6 +48,7 @@ complaints = Table(
     Column("channel", Text),
     Column("receiving_unit", Text),  # from `state`
     Column("business_line", Text),  # from `state`
+    Column("category", Text),  # None for a row projected before revision 0006
     Column("severity", Text),
     Column("received_at", DateTime(timezone=True)),
     Column("customer_name", Text),  # masked

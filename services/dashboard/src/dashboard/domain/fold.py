@@ -56,6 +56,7 @@ def apply(
 
 def _received(view: Complaint, event: c.ComplaintReceived) -> None:
     view.kind, view.channel, view.severity = event.kind, event.channel, event.severity
+    view.category = event.category
     view.received_at = event.received_at
     view.customer_name = event.customer.name  # masked on the log
     view.customer_phone = event.customer.phone

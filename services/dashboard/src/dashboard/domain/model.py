@@ -105,6 +105,7 @@ class Complaint:
     state: ComplaintState = field(default_factory=ComplaintState)  # the shared fold
     kind: str | None = None
     channel: str | None = None
+    category: str | None = None  # what went wrong (None: projected before it was kept)
     severity: str | None = None
     received_at: datetime | None = None
     customer_name: str | None = None  # masked

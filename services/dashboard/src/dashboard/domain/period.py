@@ -235,6 +235,15 @@ def received_series(
     return period, series
 
 
+def by_category(complaints: Iterable[Complaint]) -> dict[str, list[Complaint]]:
+    """The complaints per category ("" for one projected before the category was kept): each
+    period figure's breakdown by category is that figure over each part."""
+    parts: dict[str, list[Complaint]] = {}
+    for complaint in complaints:
+        parts.setdefault(complaint.category or "", []).append(complaint)
+    return parts
+
+
 def received_by_unit(complaints: Iterable[Complaint]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for complaint in complaints:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from complaints_shared.contracts.complaint_events import Channel
+from complaints_shared.labels import CATEGORIES
 from complaints_shared.organisation import Organisation
 from complaints_shared.workflow.local_time import local_to
 
@@ -17,6 +18,7 @@ from .model import ClockRun, Complaint
 from .scope import Scope, grouper, is_outside, label, unit_timezones
 
 CHANNELS = typing.get_args(Channel)
+CATEGORY_RANK = {category: n for n, category in enumerate(CATEGORIES)}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,12 @@ class FigureQuery:
 Row = dict[str, Any]
 Table = Mapping[str, Mapping[str, Any]]  # {row key: {column: value}}
 Group = Callable[[str], str]
+Figure = Callable[[list[Complaint]], Row]  # one figure over some complaints
+
+
+def _all(_: str) -> str:
+    """A group of one: every unit's figures together."""
+    return "all"
 
 
 def summarise(org: Organisation, complaints: list[Complaint], q: FigureQuery) -> Row:
@@ -64,7 +72,10 @@ def summarise(org: Organisation, complaints: list[Complaint], q: FigureQuery) ->
         "received": _received(rows, received, group, zone, q),
         "on_time": _on_time(rows, received, group),
         "durations": _durations(rows, received, group),
-        "classification": period.classification(received),
+        "classification": {
+            **period.classification(received),
+            "by_category": rows.categories(received, period.classification),
+        },
         "satisfaction": _satisfaction(rows, received, group),
         "return_visits": _return_visits(rows, received, group, q.now),
         "repeat_complainants": _repeat_complainants(rows, received, group, q),
@@ -89,6 +100,12 @@ class _Rows:
         keys = sorted(table, key=lambda k: (rank.get(k, len(rank)), k))
         return [{"key": key, **table[key]} for key in keys]
 
+    def categories(self, complaints: list[Complaint], figure: Figure) -> list[Row]:
+        """`figure` over the complaints of each category, in the contract's order of categories
+        (`by_category`: shaped as `by_line`, one row per key)."""
+        parts = period.by_category(complaints)
+        return self.plain({key: figure(found) for key, found in parts.items()}, CATEGORY_RANK)
+
 
 def _live(rows: _Rows, open_: list[Complaint], group: Group, q: FigureQuery) -> Row:
     lines = {line: n for n, line in enumerate(rows.org.spec.business_lines)}
@@ -96,12 +113,14 @@ def _live(rows: _Rows, open_: list[Complaint], group: Group, q: FigureQuery) -> 
     by_unit = live.count_by(open_, lambda c: group(c.responsible_unit or ""), q.now, q.soon)
     by_line = live.count_by(open_, lambda c: c.business_line, q.now, q.soon)
     by_channel = live.count_by(open_, lambda c: c.channel, q.now, q.soon)
+    by_category = live.count_by(open_, lambda c: c.category, q.now, q.soon)
     return {
         "due_within_seconds": int(q.soon.total_seconds()),
         "totals": live.totals(open_, q.now, q.soon),
         "by_unit": rows.units(by_unit),
         "by_line": rows.plain(by_line, lines),
         "by_channel": rows.plain(by_channel, channels),
+        "by_category": rows.plain(by_category, CATEGORY_RANK),
     }
 
 
@@ -124,6 +143,7 @@ def _received(
                 for unit, n in period.received_by_unit(received).items()
             }
         ),
+        "by_category": rows.categories(received, lambda found: {"count": len(found)}),
     }
 
 
@@ -137,32 +157,62 @@ def _on_time(rows: _Rows, received: list[Complaint], group: Group) -> Row:
                 for key, row in table.items()
             }
         ),
+        "by_category": rows.categories(received, _on_time_of),
     }
+
+
+def _on_time_of(complaints: list[Complaint]) -> Row:
+    row = period.on_time_by(complaints, _all).get("all", {})
+    return {"clocks": {name: value.as_dict() for name, value in row.items()}}
 
 
 def _durations(rows: _Rows, received: list[Complaint], group: Group) -> Row:
     durations: Row = {}
     for measure in period.MEASURES:
         table, total = period.durations_of(period.seconds_by(received, measure, group))
-        durations[measure] = {"rows": rows.units(table), "total": total}
+        durations[measure] = {
+            "rows": rows.units(table),
+            "total": total,
+            "by_category": rows.categories(received, _durations_of(measure)),
+        }
     return durations
+
+
+def _durations_of(measure: str) -> Figure:
+    def figure(complaints: list[Complaint]) -> Row:
+        return period.durations_of(period.seconds_by(complaints, measure, _all))[1]
+
+    return figure
 
 
 def _satisfaction(rows: _Rows, received: list[Complaint], group: Group) -> Row:
     return {
         **period.satisfaction(received),
         "rows": rows.units(period.satisfaction_by(received, group)),
+        "by_category": rows.categories(received, period.satisfaction),
     }
 
 
 def _return_visits(rows: _Rows, received: list[Complaint], group: Group, now: datetime) -> Row:
     table, total = period.visits_by(received, group, now)
-    return {"total": total, "rows": rows.units(table)}
+    return {
+        "total": total,
+        "rows": rows.units(table),
+        "by_category": rows.categories(
+            received, lambda found: period.visits_by(found, _all, now)[1]
+        ),
+    }
 
 
 def _extensions(rows: _Rows, received: list[Complaint], group: Group) -> Row:
     table, total = period.extensions_by(received, group)
-    return {"total": total, "rows": rows.units(table)}
+    return {
+        "total": total,
+        "rows": rows.units(table),
+        "by_category": rows.categories(
+            received, lambda found: period.extensions_by(found, _all)[1]
+        ),
+    }
 
 
 # Units whose scope lists repeat complainants' complaints one by one.
@@ -183,6 +233,7 @@ def _repeat_complainants(
     return {
         "total": period.repeat_counts(received),
         "rows": rows.units(period.repeat_by(received, group)),
+        "by_category": rows.categories(received, period.repeat_counts),
         "count": len(repeats),
         "complaints": [_repeat_row(org, c) for c in repeats[: q.repeat_limit]] if listed else None,
     }
@@ -221,6 +272,7 @@ def _at_risk_row(
         "due_at": local_to(org, complaint.receiving_unit, run.due_at).isoformat(),
         "seconds_left": int((run.due_at - now).total_seconds()),
         "business_line": complaint.business_line,
+        "category": complaint.category,
         "channel": complaint.channel,
         "receiving_unit": complaint.receiving_unit,
     }

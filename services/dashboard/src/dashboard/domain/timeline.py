@@ -19,6 +19,7 @@ PUBLIC_FIELDS = frozenset(
         "channel",
         "receiving_unit",
         "business_line",
+        "category",
         "severity",
         "flags",
         "received_at",

@@ -27,6 +27,7 @@ LIST_COLUMNS = (
     "kind",
     "channel",
     "business_line",
+    "category",
     "severity",
     "receiving_unit",
     "owner_unit",
@@ -78,7 +79,7 @@ class ComplaintList(BaseModel):
     scope: str
     as_of: str | None
     state: Literal["open", "due_soon", "breached"]
-    dimension: Literal["unit", "line", "channel"] | None
+    dimension: Literal["unit", "line", "channel", "category"] | None
     key: str | None
     count: int
     complaints: list[dict[str, Any]]
@@ -92,11 +93,12 @@ FIGURE_PROBLEMS = problem_responses(401, 403, 422, 503)
     responses={200: {"model": DashboardSummary, "content": CSV}, **FIGURE_PROBLEMS},
 )
 async def summary(q: Figures, queries: Queries, format: Format = "json"):
-    """Every figure of the page: live counts by unit, line and channel, the at-risk list, and
-    for complaints received in the period: counts per day, on-time rates, durations,
+    """Every figure of the page: live counts by unit, line, channel and category, the at-risk
+    list, and for complaints received in the period: counts per day, on-time rates, durations,
     classification, satisfaction (overall and per unit), return-visit timeliness, repeat
     complainants (per unit; for a province or HQ also their complaints, customer masked) and
-    deadline extensions. With `as_of`, as the dashboard knew them at that moment."""
+    deadline extensions, each also `by_category`. With `as_of`, as the dashboard knew them at
+    that moment."""
     figures = await queries.summary(q)
     if format == "csv":
         return csv_response(summary_rows(figures), SUMMARY_COLUMNS, "dashboard-summary.csv")
@@ -111,12 +113,13 @@ async def complaints(
     q: Figures,
     queries: Queries,
     state: Literal["open", "due_soon", "breached"] = "open",
-    dimension: Literal["unit", "line", "channel"] | None = None,
+    dimension: Literal["unit", "line", "channel", "category"] | None = None,
     key: str | None = None,
     format: Format = "json",
 ):
-    """The open complaints behind a live count (e.g. `dimension=unit&key=YN-KM&state=breached`),
-    soonest due first; with `as_of`, as the dashboard knew them at that moment."""
+    """The open complaints behind a live count (e.g. `dimension=unit&key=YN-KM&state=breached`,
+    `dimension=category&key=late_delivery`), soonest due first; with `as_of`, as the dashboard
+    knew them at that moment."""
     rows = await queries.complaint_list(q, state, dimension, key)
     if format == "csv":
         return csv_response(rows, LIST_COLUMNS, f"complaints-{state}.csv")

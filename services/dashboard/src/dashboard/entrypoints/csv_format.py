@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.responses import Response
 
 SUMMARY_COLUMNS = ("section", "dimension", "key", "label", "metric", "value")
+CLASSIFICATION_METRICS = ("valid", "special", "unclassified")
 VISIT_METRICS = ("due", "made", "on_time", "late", "overdue", "pending", "on_time_rate")
 REPEAT_METRICS = ("received", "repeat", "repeat_share", "key_customer")
 REPEAT_LIST_METRICS = (
@@ -66,7 +67,7 @@ def _summary_rows(s: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
     for metric, value in s["live"]["totals"].items():
         yield row("live", "total", "", "", metric, value)
-    for dimension in ("unit", "line", "channel"):
+    for dimension in ("unit", "line", "channel", "category"):
         for r in s["live"][f"by_{dimension}"]:
             for metric in ("open", "due_soon", "breached"):
                 yield row("live", dimension, r["key"], r.get("label", r["key"]), metric, r[metric])
@@ -83,6 +84,8 @@ def _summary_rows(s: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield row("received", "total", "", "", "count", received["total"])
     for r in received["by_unit"]:
         yield row("received", "unit", r["key"], r["label"], "count", r["count"])
+    for r in received["by_category"]:
+        yield row("received", "category", r["key"], r["key"], "count", r["count"])
     for r in received["series"]:
         for day, n in zip(received["days"], r["counts"], strict=True):
             yield row("received_per_day", "unit", r["key"], r["label"], day, n)
@@ -90,14 +93,24 @@ def _summary_rows(s: dict[str, Any]) -> Iterator[dict[str, Any]]:
         for clock, figures in r["clocks"].items():
             for metric, value in figures.items():
                 yield row("on_time", clock, r["key"], r["label"], metric, value)
+    for r in s["on_time"]["by_category"]:  # the dimension is the clock, as above
+        for clock, figures in r["clocks"].items():
+            for metric, value in figures.items():
+                yield row("on_time_by_category", clock, r["key"], r["key"], metric, value)
     for measure, table in s["durations"].items():
         for metric, value in table["total"].items():
             yield row(f"time_to_{measure}", "total", "", "", metric, value)
         for r in table["rows"]:
             for metric in ("count", "median_seconds", "p90_seconds"):
                 yield row(f"time_to_{measure}", "unit", r["key"], r["label"], metric, r[metric])
-    for metric, value in s["classification"].items():
-        yield row("classification", "total", "", "", metric, value)
+        for r in table["by_category"]:
+            for metric in ("count", "median_seconds", "p90_seconds"):
+                yield row(f"time_to_{measure}", "category", r["key"], r["key"], metric, r[metric])
+    for metric in CLASSIFICATION_METRICS:
+        yield row("classification", "total", "", "", metric, s["classification"][metric])
+    for r in s["classification"]["by_category"]:
+        for metric in CLASSIFICATION_METRICS:
+            yield row("classification", "category", r["key"], r["key"], metric, r[metric])
     sat = s["satisfaction"]
     yield row("satisfaction", "total", "", "", "count", sat["count"])
     yield row("satisfaction", "total", "", "", "average", sat["average"])
@@ -108,24 +121,38 @@ def _summary_rows(s: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield row("satisfaction", "unit", r["key"], r["label"], "average", r["average"])
         for score, n in r["distribution"].items():
             yield row("satisfaction", "unit", r["key"], r["label"], f"score_{score}", n)
+    for r in sat["by_category"]:
+        yield row("satisfaction", "category", r["key"], r["key"], "count", r["count"])
+        yield row("satisfaction", "category", r["key"], r["key"], "average", r["average"])
+        for score, n in r["distribution"].items():
+            yield row("satisfaction", "category", r["key"], r["key"], f"score_{score}", n)
     visits = s["return_visits"]
     for metric, value in visits["total"].items():
         yield row("return_visits", "total", "", "", metric, value)
     for r in visits["rows"]:
         for metric in VISIT_METRICS:
             yield row("return_visits", "unit", r["key"], r["label"], metric, r[metric])
+    for r in visits["by_category"]:
+        for metric in VISIT_METRICS:
+            yield row("return_visits", "category", r["key"], r["key"], metric, r[metric])
     repeats = s["repeat_complainants"]
     for metric, value in repeats["total"].items():
         yield row("repeat_complainants", "total", "", "", metric, value)
     for r in repeats["rows"]:
         for metric in REPEAT_METRICS:
             yield row("repeat_complainants", "unit", r["key"], r["label"], metric, r[metric])
+    for r in repeats["by_category"]:
+        for metric in REPEAT_METRICS:
+            yield row("repeat_complainants", "category", r["key"], r["key"], metric, r[metric])
     extensions = s["extensions"]
     for metric in EXTENSION_METRICS:
         yield row("extensions", "total", "", "", metric, extensions["total"][metric])
     for r in extensions["rows"]:
         for metric in EXTENSION_METRICS:
             yield row("extensions", "unit", r["key"], r["label"], metric, r[metric])
+    for r in extensions["by_category"]:
+        for metric in EXTENSION_METRICS:
+            yield row("extensions", "category", r["key"], r["key"], metric, r[metric])
     for r in repeats["complaints"] or ():  # the customer as the JSON has it: masked
         for metric in REPEAT_LIST_METRICS:
             yield row(

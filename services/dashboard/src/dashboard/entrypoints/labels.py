@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from complaints_shared.labels import CATEGORY_LABELS, prefixed
+
 LANGUAGES = ("zh", "en")
 
 _WORDS: dict[str, tuple[str, str]] = {
@@ -49,6 +51,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "by_unit": ("按单位", "By unit"),
     "by_line": ("按业务条线", "By business line"),
     "by_channel": ("按渠道", "By channel"),
+    "by_category": ("按投诉类别", "By category"),
+    "category": ("投诉类别", "Category"),
     "at_risk": ("临期清单（最早到期在前）", "At risk (soonest due first)"),
     "complaint": ("投诉编号", "Complaint"),
     "owner": ("责任单位", "Owner"),
@@ -139,6 +143,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "line.loans": ("贷款", "loans"),
     "line.cards": ("银行卡", "cards"),
     "line.logistics": ("物流", "logistics"),
+    # categories
+    **prefixed("category", CATEGORY_LABELS),
     # channels
     "channel.assistance_line": ("客户协助热线", "assistance line"),
     "channel.hotline": ("客服热线", "hotline"),

@@ -71,6 +71,7 @@ class DashboardQueries:
             "unit": lambda c: group(c.responsible_unit or ""),
             "line": lambda c: c.business_line,
             "channel": lambda c: c.channel,
+            "category": lambda c: c.category,
         }
         pick = keys.get(dimension or "")
         found = [
@@ -108,6 +109,7 @@ class DashboardQueries:
             "kind": c.kind,
             "channel": c.channel,
             "business_line": c.business_line,
+            "category": c.category,
             "severity": c.severity,
             "receiving_unit": c.receiving_unit,
             "receiving_label": label(self.org, c.receiving_unit or ""),
@@ -157,6 +159,7 @@ class DashboardQueries:
                 "kind": complaint.kind,
                 "channel": complaint.channel,
                 "business_line": complaint.business_line,
+                "category": complaint.category,
                 "severity": complaint.severity,
                 "receiving_unit": complaint.receiving_unit,
                 "owner_unit": complaint.owner_unit,

@@ -136,6 +136,8 @@ clock_views = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("due_at", DateTime(timezone=True)),
     Column("late", Boolean, nullable=False, server_default="false"),  # met after breaching
+    # The calendar it runs on as the SLA monitor announced it: "24x7" or a unit's id.
+    Column("calendar", Text),
     Column("updated_at", DateTime(timezone=True)),
     Index("clock_views_by_owner", "owner_unit", "state"),
 )

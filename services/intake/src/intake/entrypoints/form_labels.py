@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from complaints_shared.labels import CATEGORY_LABELS, prefixed
+
 Language = Literal["zh", "en"]
 
 _WORDS: dict[str, tuple[str, str]] = {
@@ -108,19 +110,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "line.loans": ("贷款", "loans"),
     "line.cards": ("银行卡", "cards"),
     "line.logistics": ("物流", "logistics"),
-    "category.attitude": ("服务态度", "attitude"),
-    "category.service_quality": ("服务质量", "service quality"),
-    "category.product": ("产品", "product"),
-    "category.process": ("业务流程", "process"),
-    "category.environment": ("营业环境", "environment"),
-    "category.facilities": ("设施设备", "facilities"),
-    "category.late_delivery": ("延误", "late delivery"),
-    "category.damaged_goods": ("破损", "damaged goods"),
-    "category.wrong_goods": ("错发", "wrong goods"),
-    "category.short_delivery": ("短少", "short delivery"),
-    "category.lost_goods": ("丢失", "lost goods"),
-    "category.handover_dispute": ("交接争议", "handover dispute"),
-    "category.other": ("其他", "other"),
+    **prefixed("category", CATEGORY_LABELS),
     "channel.assistance_line": ("客户协助热线", "assistance line"),
     "channel.hotline": ("客服热线", "hotline"),
     "channel.supervision_line": ("服务监督热线", "supervision line"),

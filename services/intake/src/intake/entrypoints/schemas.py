@@ -125,6 +125,11 @@ class ClockPublic(BaseModel):
         default=None, description="for a paused clock: the due time if resumed at once"
     )
     late: bool = Field(default=False, description="met after it had breached")
+    calendar_uncovered: bool = Field(
+        default=False,
+        description="a working-calendar clock whose run reaches a year whose public holidays "
+        "its unit's calendar does not know: its due time counts them as working days",
+    )
 
 
 class HandlerPublic(BaseModel):

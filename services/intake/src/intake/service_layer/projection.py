@@ -117,6 +117,7 @@ async def _project_clock(views: ViewStore, envelope: Envelope, event: Event) -> 
                 "started_at": event.started_at,
                 "due_at": event.due_at,
                 "late": False,
+                "calendar": event.calendar,
             }
         case s.ClockPaused():
             values = {"state": "paused", "due_at": event.due_at}

@@ -9,6 +9,8 @@ from typing import Any
 
 from complaints_shared.contracts.complaint_events import PersonalData
 from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.calendar_coverage import coverage_by_calendar, run_uncovered
+from complaints_shared.workflow.handler_names import shown_entries, shown_handler
 from complaints_shared.workflow.lifecycle import ComplaintState, from_json, stays
 from complaints_shared.workflow.local_time import local_to
 from complaints_shared.workflow.visibility import Involvement, Sight, may_see
@@ -50,11 +52,14 @@ class Queries:
         self.reads = reads
         self.worklists = worklist
         self.accounts = accounts
+        self.coverages = coverage_by_calendar(org)  # which years each calendar knows
 
     async def complaint(
         self, caller: str, complaint_id: str, as_of: datetime | None = None
     ) -> dict[str, Any]:
-        """The complaint now, or `as_of` a moment as intake knew it then (record time)."""
+        """The complaint now, or `as_of` a moment as intake knew it then (record time). Here,
+        in the timeline, the form and the worklist, a handler's name is masked for a caller
+        that is neither the owner when the handler acted nor above it (`handler_names`)."""
         row = await self._visible(caller, complaint_id)
         if as_of is not None:
             row = await self._past(caller, complaint_id, row, as_of)
@@ -79,12 +84,22 @@ class Queries:
                     "started_at": clock["started_at"],
                     "due_at": clock["due_at"],
                     "late": clock["late"],
+                    "calendar_uncovered": run_uncovered(
+                        self.org,
+                        self.coverages,
+                        clock.get("calendar"),
+                        clock["started_at"],
+                        clock["due_at"],
+                    ),
                 },
             )
             for clock in row["clocks"]
         ]
         public = {k: v for k, v in row.items() if k not in _INTERNAL}
         public["units_involved"] = list(row["units_involved"])
+        public["handler"] = shown_handler(
+            self.org, caller, row.get("handler"), row.get("owner_unit")
+        )
         public = local_to(self.org, row["receiving_unit"], public)
         public["next_due"] = self._next_due(row.get("next_due"))
         public["clocks"] = clocks
@@ -99,7 +114,9 @@ class Queries:
         if as_of is not None:
             row = await self._past(caller, complaint_id, row, as_of)
             now = as_of
-        entries = await self.reads.timeline(complaint_id, recorded_by=as_of)
+        entries = shown_entries(
+            self.org, caller, await self.reads.timeline(complaint_id, recorded_by=as_of)
+        )
         state = from_json(row["state"]) if row.get("state") else ComplaintState()
         handoffs = [
             {
@@ -128,7 +145,7 @@ class Queries:
         the account of what happened and what the customer asks for opened from the sealed
         personal data for any caller that may see the complaint (none once erased)."""
         row = await self._visible(caller, complaint_id)
-        entries = await self.reads.timeline(complaint_id)
+        entries = shown_entries(self.org, caller, await self.reads.timeline(complaint_id))
         form = fold_form(complaint_id, entries, self.org, now)
         account = await self.accounts(complaint_id)
         if account is not None:
@@ -145,6 +162,9 @@ class Queries:
         items = []
         for row in rows:
             item = {k: row[k] for k in row if k not in ("next_due", "next_due_at")}
+            item["handler"] = shown_handler(
+                self.org, sight.caller, row.get("handler"), row["owner_unit"]
+            )
             item = local_to(self.org, row["receiving_unit"], item)
             item["next_due"] = self._next_due(row["next_due"])
             items.append(item)

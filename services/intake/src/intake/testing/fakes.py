@@ -56,6 +56,7 @@ CLOCK_DEFAULTS: dict[str, Any] = {
     "started_at": None,
     "due_at": None,
     "late": False,
+    "calendar": None,
     "updated_at": None,
 }
 # What a worklist item carries (the SQL worklist's columns).

@@ -66,17 +66,22 @@ class SqlRouteStore:
         )
 
     async def save(self, complaint_id: str, state: RouteState) -> None:
-        values = {
-            "facts": facts_json(state.facts),
-            "owner_unit": state.owner_unit,
-            "handling_level": state.handling_level,
-            "history": list(state.history),
-            "restricted": state.restricted,
-        }
+        values = route_values(state)
         statement = insert(complaint_routes).values(complaint_id=complaint_id, **values)
         await self.session.execute(
             statement.on_conflict_do_update(index_elements=["complaint_id"], set_=values)
         )
+
+
+def route_values(state: RouteState) -> dict[str, Any]:
+    """The columns of `complaint_routes` for the state (but the id and `updated_at`)."""
+    return {
+        "facts": facts_json(state.facts),
+        "owner_unit": state.owner_unit,
+        "handling_level": state.handling_level,
+        "history": list(state.history),
+        "restricted": state.restricted,
+    }
 
 
 def facts_json(facts: RoutingFacts) -> dict[str, Any]:

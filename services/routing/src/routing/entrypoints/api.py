@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from complaints_shared.contracts.complaint_events import Channel, Flag, Kind, Severity
+from complaints_shared.contracts.complaint_events import Category, Channel, Flag, Kind, Severity
 from complaints_shared.http.auth import caller_unit
 from complaints_shared.http.openapi import problem_responses
 from complaints_shared.http.problems import Problem, field_error
@@ -26,6 +26,7 @@ class RuleOutcomePublic(BaseModel):
 
 
 class Explanation(BaseModel):
+    category: str  # as asked: no rule routes by it (the business line chooses the owner)
     owner_unit: str
     handling_level: str
     rule: str
@@ -48,11 +49,13 @@ async def explain(
     business_line: Annotated[str, Query(min_length=1)],
     channel: Channel,
     kind: Kind = "complaint",
+    category: Category = "other",
     severity: Severity = "normal",
     flags: Annotated[list[Flag] | None, Query()] = None,
 ) -> Explanation:
     """The owner and handling level a complaint like this would get, with every rule considered
-    in order and whether it fired. Changes nothing."""
+    in order and whether it fired; the category is shown as asked (what went wrong decides no
+    owner: the business line does). Changes nothing."""
     org = request.app.state.org
     if receiving_unit not in org:
         raise Problem(
@@ -75,6 +78,7 @@ async def explain(
         org,
     )
     return Explanation(
+        category=category,
         owner_unit=decision.owner_unit,
         handling_level=decision.handling_level,
         rule=decision.rule,

@@ -84,5 +84,8 @@ async def breaches_between(
     rows = await reads.breaches(subtree(org, root), start, end)
     return {
         "unit": root,
-        "breaches": [breach_view(org, row.values) for row in visible_rows(org, caller, rows)],
+        "breaches": [
+            breach_view(org, row.values, caller=caller, state=row.state)
+            for row in visible_rows(org, caller, rows)
+        ],
     }

@@ -7,9 +7,11 @@ complaints the caller may see appear (docs/workflow.md "Who sees what").
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from complaints_shared.organisation import Organisation
+from complaints_shared.workflow.handler_names import owner_at, shown_handler
 from complaints_shared.workflow.lifecycle import ComplaintState
 from complaints_shared.workflow.local_time import local_to
 from complaints_shared.workflow.visibility import may_see, sees, sight_of
@@ -55,18 +57,24 @@ def due_view(org: Organisation, row: Mapping[str, Any]) -> dict[str, Any]:
     return {"complaint_id": row["complaint_id"], **clock_view(org, row)}
 
 
-def breach_view(org: Organisation, row: Mapping[str, Any]) -> dict[str, Any]:
+def breach_view(
+    org: Organisation, row: Mapping[str, Any], *, caller: str, state: ComplaintState
+) -> dict[str, Any]:
     """One breach, attributed to the owning unit and to the handler who held the complaint
-    when it breached (`handler`: {id, name}, null when nobody did)."""
+    when it breached (`handler`: {id, name}, null when nobody did). The handler's name is
+    masked for a caller that is neither the complaint's owner at the due time nor above it
+    (docs/workflow.md "Handler names"): the clock's owner is not enough (a return visit's
+    supervision line does not read the branch's staff)."""
     handler_id = row.get("handler_id")
+    due = row.get("due_at")
+    owner = (owner_at(state, due) if isinstance(due, datetime) else None) or row["owner_unit"]
+    handler = None if handler_id is None else {"id": handler_id, "name": row.get("handler_name")}
     view = {
         "complaint_id": row["complaint_id"],
         "clock": row["clock"],
         "run": row["run"],
         "owner_unit": row["owner_unit"],
         "due_at": row["due_at"],
-        "handler": None
-        if handler_id is None
-        else {"id": handler_id, "name": row.get("handler_name")},
+        "handler": shown_handler(org, caller, handler, owner),
     }
     return local_to(org, row["owner_unit"], view)
