@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from complaints_cli import dlq, main, trace
 from complaints_shared.settings import DEV_JWT_SECRET
-from sla_monitor.domain.official_holidays import covered_years
+from complaints_shared.workflow.official_holidays import covered_years
 
 runner = CliRunner()
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
@@ -48,22 +48,29 @@ def test_replay_of_an_unknown_service_is_refused():
     assert "unknown service" in result.output
 
 
-@pytest.mark.parametrize("service", ["intake", "routing", "notifier", "dashboard"])
-def test_replay_says_which_services_it_does_not_support(service):
-    result = invoke("replay", service)
-    assert result.exit_code == 2
-    assert "not supported yet" in result.output
-
-
-def test_replay_of_the_sla_monitor_runs_its_own_command(monkeypatch):
+@pytest.mark.parametrize(
+    ("service", "package"),
+    [
+        ("intake", "intake"),
+        ("routing", "routing"),
+        ("sla-monitor", "sla_monitor"),
+        ("notifier", "notifier"),
+        ("dashboard", "dashboard"),
+    ],
+)
+def test_replay_runs_the_services_own_command(monkeypatch, service, package):
     ran = []
 
-    class Done:
-        returncode = 0
+    class Differs:
+        returncode = 1
 
-    monkeypatch.setattr(main.subprocess, "run", lambda command, check: ran.append(command) or Done)
-    assert invoke("replay", "sla-monitor", "--check").exit_code == 0
-    assert ran[0][1:] == ["-m", "sla_monitor", "replay", "--check"]
+    monkeypatch.setattr(
+        main.subprocess, "run", lambda command, check: ran.append(command) or Differs
+    )
+    assert invoke("replay", service, "--check").exit_code == 1  # its exit code, passed on
+    assert ran[0][1:] == ["-m", package, "replay", "--check"]
+    invoke("replay", service)
+    assert ran[1][1:] == ["-m", package, "replay"]
 
 
 def test_lag_and_outbox_refuse_an_unknown_service():

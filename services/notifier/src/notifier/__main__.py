@@ -2,6 +2,7 @@ from complaints_shared.cli import service_main
 
 from .bootstrap import create_app
 from .config import NotifierSettings
+from .replay import replay
 
 
 def main() -> None:
@@ -12,6 +13,12 @@ def main() -> None:
         load_settings=NotifierSettings,
         database_url=lambda settings: settings.database_url,
         create_app=create_app,
+        commands={
+            "replay": (
+                "rebuild the facts and alerts recorded, sending nothing (--check: compare)",
+                replay,
+            )
+        },
     )
 
 

@@ -130,7 +130,9 @@ async def test_replay_check_tells_whether_the_live_projection_equals_the_log(the
     assert await replay._compare(stores, rebuilt, CALENDARS) == 0
     db.clocks[("C-1", "start")]["due_at"] += timedelta(minutes=1)
     assert await replay._compare(stores, rebuilt, CALENDARS) == 1
-    assert "4 live clocks, 4 replayed, 1 differ" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "clocks: 4 live rows, 4 replayed, 1 differences" in out
+    assert "clocks [C-1, start] due_at: live '2026-11-16T03:01:00+00:00'" in out
 
 
 async def test_a_rebuild_agrees_with_the_live_projection_on_return_visits(monkeypatch, capsys):

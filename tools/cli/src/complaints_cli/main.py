@@ -417,15 +417,13 @@ def replay_command(
         bool, typer.Option("--check", help="only compare the rebuilt projection with the live one")
     ] = False,
 ) -> None:
-    """Rebuild a service's projection from the start of the log (or --check it)."""
+    """Rebuild a service's projection from the start of the log with the service's own
+    handlers, or --check it against the live one (exit 1 naming every difference). Runs
+    `python -m PACKAGE replay` with the service's settings from the environment; the SLA
+    monitor rewrites its projection, the others write a fresh copy in the schema `replay`
+    (docs/replay.md)."""
     if name not in SERVICE_NAMES:
         raise fail(f"unknown service {name!r}; known: {', '.join(SERVICE_NAMES)}", 2)
-    if name != "sla-monitor":
-        raise fail(
-            f"replay of {name} is not supported yet: only the SLA monitor has a replay command "
-            "(complaints replay sla-monitor). The other services keep their projections by "
-            "consuming the log and have no rebuild command.",
-            2,
-        )
-    command = [sys.executable, "-m", "sla_monitor", "replay", *(["--check"] if check else [])]
+    package = service(name).package
+    command = [sys.executable, "-m", package, "replay", *(["--check"] if check else [])]
     raise typer.Exit(subprocess.run(command, check=False).returncode)

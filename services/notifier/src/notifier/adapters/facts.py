@@ -51,17 +51,22 @@ async def load(session: AsyncSession, complaint_id: str) -> ComplaintFacts | Non
 
 
 async def save(session: AsyncSession, complaint_id: str, facts: ComplaintFacts) -> None:
-    values = {
+    values = facts_values(facts)
+    statement = insert(t).values(complaint_id=complaint_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=[t.c.complaint_id], set_=values)
+    )
+
+
+def facts_values(facts: ComplaintFacts) -> dict[str, Any]:
+    """The columns of `complaint_facts` for the facts (but the id)."""
+    return {
         "state": to_json(facts.state),
         "media": facts.media,
         "handoff_told": facts.handoff_told,
         "customer": facts.customer,
         "breaches": {clock: _breach_json(b) for clock, b in facts.breaches.items()},
     }
-    statement = insert(t).values(complaint_id=complaint_id, **values)
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=[t.c.complaint_id], set_=values)
-    )
 
 
 def _breach_json(breach: Breach) -> dict[str, Any]:
