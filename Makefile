@@ -5,7 +5,7 @@ CHROMIUM := .venv/.chromium
 PYTEST  := $(PY) -m pytest
 UV_VERSION := 0.13.9
 
-.PHONY: run test gate unit integration e2e bench lint lock clean
+.PHONY: run reset test gate unit integration e2e bench lint lock clean
 
 $(STAMP): requirements.lock
 	python3 -m venv .venv
@@ -29,8 +29,14 @@ $(FONTS): | $(STAMP)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei)
 	touch $(FONTS)
 
+# `make run` keeps its data under .devstack across restarts (docs/devstack.md); FRESH=1 deletes
+# it first, `make reset` deletes it without starting.
 run: $(STAMP) $(FONTS)  ## embedded PostgreSQL + broker + the five services + demo data (DEMO=off: none)
-	$(if $(DEMO),DEMO_DATA=$(DEMO) DEMO_TRICKLE=$(DEMO)) $(PY) -m devstack run
+	$(if $(DEMO),DEMO_DATA=$(DEMO) DEMO_TRICKLE=$(DEMO)) $(if $(FRESH),DEVSTACK_FRESH=$(FRESH)) \
+	  $(PY) -m devstack run
+
+reset: $(STAMP)  ## delete the data `make run` kept: the next `make run` starts clean
+	$(PY) -m devstack reset
 
 PACKAGES := shared services/intake services/routing services/sla-monitor services/notifier \
             services/dashboard deploy/devstack tools/cli

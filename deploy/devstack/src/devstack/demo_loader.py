@@ -8,7 +8,9 @@ time (a live breach ticker would see every past deadline as missed before the ac
 it arrived). It is then started again, and breaches what is still overdue now.
 
 `DEMO_DATA=off` loads nothing; `DEMO_TRICKLE=off` posts no new complaints afterwards. Any
-organisation file other than deploy/demo/organisation.yaml loads nothing either.
+organisation file other than deploy/demo/organisation.yaml loads nothing either. A restart on
+kept data does not load the month again (the kept data notes whether it was loaded); the
+trickle goes on.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from complaints_shared.organisation import Organisation, load_organisation
 from complaints_shared.settings import ServiceSettings
 
 from .demo_script import REPLIES, ComplaintPlan, handlers_of, month_plan, new_complaint
+from .kept import DEMO_MONTH
 from .stack import DEMO_ORG, Stack
 
 CONCURRENCY = 12
@@ -232,6 +235,8 @@ def load(stack: Stack, stopping: threading.Event) -> None:
     print("\nloading the demo month through intake's API (DEMO_DATA=off to skip)…", flush=True)
     stack.stop_service(SLA_MONITOR)
     tally: Tally | None = None
+    if stack.kept is not None:
+        stack.kept.put(DEMO_MONTH, "loading")
     try:
         tally = asyncio.run(load_month(stack, org, stopping))
         if tally is not None and not stopping.is_set():
@@ -248,6 +253,8 @@ def load(stack: Stack, stopping: threading.Event) -> None:
             stack.start_service(SLA_MONITOR)
             stack.wait_healthy(SLA_MONITOR)
     elapsed = time.perf_counter() - started
+    if stack.kept is not None and not stopping.is_set():
+        stack.kept.put(DEMO_MONTH, "loaded")
     if tally is None:
         print("demo data already present: nothing loaded.", flush=True)
         return
@@ -314,7 +321,17 @@ def start(stack: Stack, stopping: threading.Event) -> threading.Thread | None:
     if not is_demo_organisation(stack.config.org_file):
         return None
     if switched_on("DEMO_DATA"):
-        load(stack, stopping)
+        month = stack.kept.get(DEMO_MONTH) if stack.kept is not None and stack.resumed else None
+        if month is None:
+            load(stack, stopping)
+        elif month == "loaded":
+            print("kept data: the demo month is not loaded again.", flush=True)
+        else:
+            print(
+                "kept data: loading the demo month was stopped half-way at the first start; "
+                "what was posted is kept. `make reset` (then `make run`) loads it whole.",
+                flush=True,
+            )
     if not switched_on("DEMO_TRICKLE") or stopping.is_set():
         return None
     org = load_organisation(stack.config.org_file)

@@ -12,6 +12,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts connections on the port."""
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def wait_for_port(port: int, *, host: str = "127.0.0.1", timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while True:

@@ -40,8 +40,11 @@ class EmbeddedPostgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
     def start(self, *, fresh: bool = True) -> None:
+        """Start the server; `fresh` deletes the data directory first, otherwise its data is
+        kept (and a server an earlier, killed run left running on it is stopped first)."""
         if fresh and self.data_dir.exists():
             shutil.rmtree(self.data_dir)
+        self.stop_leftover()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.user:
             ensure_user_exists(self.user)
@@ -80,6 +83,20 @@ class EmbeddedPostgres:
         ).stdout.strip()
         if not exists:
             subprocess.run([*command, "-c", f'CREATE DATABASE "{name}"'], check=True)
+
+    def running(self) -> bool:
+        if not (self.data_dir / "postmaster.pid").exists():
+            return False
+        try:
+            pg_ctl(["status"], pgdata=self.data_dir, user=self.user, timeout=30)
+        except subprocess.CalledProcessError:
+            return False  # a stale pid file: no server
+        return True
+
+    def stop_leftover(self) -> None:
+        """Stop a server still running on this data directory (its owner was killed)."""
+        if self.running():
+            self.stop()
 
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():

@@ -1,7 +1,12 @@
-"""Bring up the whole system on one machine: infrastructure, migrations, the four services.
+"""Bring up the whole system on one machine: infrastructure, migrations, the five services.
 
 Used by `make run` and by the integration and end-to-end tests, so what the tests start is
 what a user starts. External Kafka or PostgreSQL are used instead when their settings are given.
+
+With `keep_data` (`make run`) the embedded PostgreSQL keeps its data directory, and, since
+the dev broker keeps only memory, a `LogArchiver` copies the log into the devstack's own
+database while the stack runs; the next start restores it before any service starts (see
+`kept` and `archiver`). Without it (the test stacks) every start is clean.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from pathlib import Path
 from complaints_shared.messaging.kafka import create_topics
 from complaints_shared.settings import DEV_JWT_SECRET
 
+from .archiver import LogArchiver
 from .broker import TansuBroker
+from .kept import KeptData
 from .postgres import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -63,6 +70,10 @@ class StackConfig:
     # `make run`; test stacks and benchmarks turn them off (throw-away data, faster).
     durable: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # `make run`: keep PostgreSQL's data under `workdir` and archive the broker's log there,
+    # restore both at the next start; off: a clean start each time (the test stacks)
+    keep_data: bool = False
+    health_timeout: float = 60.0  # how long each service may take to answer /healthz
     # DASHBOARD_ACCOUNTS_FILE: the unit accounts the dashboard's page signs in with
     # (`make run` writes demo ones, the end-to-end tests their own); None: unset
     dashboard_accounts_file: Path | None = None
@@ -77,7 +88,12 @@ class Stack:
         self.postgres: EmbeddedPostgres | None = None
         self.broker: TansuBroker | None = None
         self.processes: dict[str, subprocess.Popen] = {}
+        # Extra instances (`start_instance`): instance name -> (service, HTTP port).
+        self.instances: dict[str, tuple[str, int]] = {}
         self.database_urls: dict[str, str] = dict(config.external_databases)
+        self.kept: KeptData | None = None
+        self.archiver: LogArchiver | None = None
+        self.resumed = False  # started on the data an earlier run kept
 
     # -- infrastructure -------------------------------------------------------------------
     @property
@@ -88,6 +104,9 @@ class Stack:
         return self.broker.bootstrap
 
     def port_of(self, service: str) -> int:
+        """The HTTP port of a service, or of an extra instance by its instance name."""
+        if service in self.instances:
+            return self.instances[service][1]
         spec = next(s for s in SERVICES if s.name == service)
         return self.config.service_ports.get(service, spec.port)
 
@@ -97,14 +116,19 @@ class Stack:
     def start_infrastructure(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         missing = [s for s in SERVICES if s.url_variable not in self.database_urls]
-        if missing:
+        if missing or self.keeps_log:
             self.postgres = EmbeddedPostgres(
                 self.config.workdir / "pgdata", self.config.pg_port, durable=self.config.durable
             )
-            self.postgres.start()
+            self.postgres.start(fresh=not self.config.keep_data)
             for spec in missing:
                 self.postgres.create_database(spec.database)
                 self.database_urls[spec.url_variable] = self.postgres.url(spec.database)
+            if self.config.keep_data:
+                self.kept = KeptData(self.postgres, self.config.workdir)
+                self.resumed = self.kept.open(
+                    self.config.org_file, self.config.jwt_secret, self.config.partitions
+                )
         if not self.config.external_kafka:
             self.broker = TansuBroker(
                 self.config.broker_port,
@@ -112,6 +136,11 @@ class Stack:
                 log=self.logs / "broker.log",
             )
             self.broker.start()
+
+    @property
+    def keeps_log(self) -> bool:
+        """Whether the stack archives and restores the log (its own broker, data kept)."""
+        return self.config.keep_data and not self.config.external_kafka
 
     def create_topics(self) -> None:
         asyncio.run(create_topics(self.bootstrap, self.config.partitions))
@@ -154,7 +183,9 @@ class Stack:
         }
 
     def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
-        spec = next(s for s in SERVICES if s.name == name)
+        """Start a service's process, or an extra instance's again (by its instance name)."""
+        service = self.instances[name][0] if name in self.instances else name
+        spec = next(s for s in SERVICES if s.name == service)
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", spec.package, "serve", "--port", str(self.port_of(name))],
@@ -163,7 +194,17 @@ class Stack:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_healthy(self, name: str, timeout: float = 60.0) -> None:
+    def start_instance(
+        self, service: str, instance: str, port: int, extra_env: dict[str, str] | None = None
+    ) -> None:
+        """Start another process of `service` as a deployment scales out: the same database
+        and consumer group, its own HTTP port. `instance` names it for `stop_service`,
+        `kill_service`, `restart_service`, `wait_healthy` and `base_url`."""
+        self.instances[instance] = (service, port)
+        self.start_service(instance, extra_env)
+
+    def wait_healthy(self, name: str, timeout: float | None = None) -> None:
+        timeout = self.config.health_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:
             process = self.processes[name]
@@ -193,15 +234,55 @@ class Stack:
                 process.kill()
                 process.wait()
 
+    def kill_service(self, name: str) -> None:
+        """`kill -9` a service's process (or an extra instance's): a crash, no shutdown runs."""
+        process = self.processes.pop(name, None)
+        if process and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def restart_service(
+        self, name: str, extra_env: dict[str, str] | None = None, *, timeout: float | None = None
+    ) -> None:
+        """Start a stopped or killed service (or extra instance) and wait until it is healthy
+        (`timeout`: the configured `health_timeout` unless given)."""
+        self.start_service(name, extra_env)
+        self.wait_healthy(name, timeout)
+
+    def restart_postgres(self) -> None:
+        """Stop the embedded PostgreSQL and start it again on its data: every connection drops,
+        nothing committed is lost."""
+        assert self.postgres is not None, "the databases are external"
+        self.postgres.stop()
+        self.postgres.start(fresh=False)
+
     def start(self) -> None:
+        """Infrastructure, topics, the kept log (if any), migrations, the services. Raises
+        `KeptDataRefused` when the kept data cannot be used as it is."""
         self.start_infrastructure()
         self.create_topics()
+        ends: dict[tuple[str, int], int] | None = None
+        if self.kept is not None and self.keeps_log:
+            ends = self.kept.restore(self.bootstrap)
         self.migrate()
+        if self.kept is not None and ends is not None:
+            urls = {s.name: self.database_urls[s.url_variable] for s in SERVICES}
+            self.kept.check_services(urls, ends)
+        if self.kept is not None and self.keeps_log:
+            self.archiver = LogArchiver(
+                self.bootstrap, self.kept.url, log=self.logs / "archiver.log"
+            )
+            self.archiver.start()
         self.start_services()
 
     def stop(self) -> None:
+        """Services first (their relays publish what they hold), then the archiver reads the
+        log to its end, then the broker and PostgreSQL stop."""
         for name in list(self.processes):
             self.stop_service(name)
+        if self.archiver is not None:
+            self.archiver.drain()
+            self.archiver = None
         if self.broker:
             self.broker.stop()
         if self.postgres:
