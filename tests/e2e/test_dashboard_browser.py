@@ -15,28 +15,19 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Request, sync_playwright
+from playwright.sync_api import Page, Request, sync_playwright
 
 from complaints_shared.organisation import load_organisation
 from complaints_shared.testing import wait_for
 from devstack.stack import DEMO_ORG
 
+from .browser_support import launch, projected, screenshot, session_cookie, sign_in
 from .test_dashboard_oracle import expected_figures, log_events, stays_of
 
 pytestmark = pytest.mark.e2e
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
 BRANCH = "YN-QJ"  # a branch no other suite posts to: its figures are this file's alone
 LIVE_BUDGET = 2.0  # seconds from the projection of an event to the page showing it
 
@@ -59,7 +50,9 @@ def body(unit: str, line: str, channel: str, ago: timedelta, **more) -> dict:
 # province's supervision line records return visits; only the province classifies special).
 # The province office posts them all, acting as that unit.
 OWNER = None
-SEEDS = [  # (complaint, actions: (type, minutes after receipt or None for now, extra, unit))
+# (complaint, actions: (type, minutes after receipt or None for now, extra, unit))
+Action = tuple[str, int | None, dict, str | None]
+SEEDS: list[tuple[dict, list[Action]]] = [
     # Handled late: signed for and answered days after its deadlines.
     (
         body("YN-QJ-01", "cards", "on_site", timedelta(days=3)),
@@ -100,6 +93,10 @@ def status_of(system, client: httpx.Client, cid: str) -> str | None:
     return client.get(system.url("intake", f"/v1/complaints/{cid}")).json().get("status")
 
 
+def wait_status(system, client: httpx.Client, cid: str, status: str) -> None:
+    wait_for(lambda: status_of(system, client, cid) == status, what=f"{cid} {status}")
+
+
 def post(system, client: httpx.Client, payload: dict) -> str:
     response = client.post(system.url("intake", "/v1/complaints"), json=payload)
     assert response.status_code == 202, response.text
@@ -133,25 +130,15 @@ def seeded(system) -> list[str]:
                 )
                 assert answer.status_code == 202, answer.text
                 if kind in STATUS_AFTER:  # the next action needs the status this one set
-                    wait_for(
-                        lambda cid=cid, kind=kind: (
-                            status_of(system, client, cid) == STATUS_AFTER[kind]
-                        ),
-                        what=f"{cid} {STATUS_AFTER[kind]}",
-                    )
+                    wait_status(system, client, cid, STATUS_AFTER[kind])
     return ids
-
-
-def projected(system, client: httpx.Client, cid: str) -> bool:
-    url = system.url("dashboard", f"/v1/dashboard/complaints/{cid}/timeline")
-    return client.get(url).status_code == 200
 
 
 def shown_figures(page: Page) -> tuple[datetime, dict[str, float | None]]:
     pairs = page.eval_on_selector_all(
         "#board [data-metric]", "els => els.map(e => [e.dataset.metric, e.dataset.value])"
     )
-    now = datetime.fromisoformat(page.get_attribute("#as-of", "data-generated-at"))
+    now = datetime.fromisoformat(page.get_attribute("#as-of", "data-generated-at") or "")
     return now, {metric: (float(value) if value != "" else None) for metric, value in pairs}
 
 
@@ -175,20 +162,6 @@ def wait_for_shown(page: Page, metric: str, value: float, timeout: float) -> Non
     )
 
 
-def sign_in(page: Page, system, unit: str) -> None:
-    """On the sign-in page the dashboard sent the browser to: the unit's account, the form."""
-    page.wait_for_url("**/auth/login?**")
-    username, password = system.account(unit)
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url("**/dashboard**")
-
-
-def session_cookie(context: BrowserContext) -> dict:
-    return next(c for c in context.cookies() if c["name"] == "dashboard_session")
-
-
 def no_token_kept(page: Page) -> None:
     kept = page.evaluate("() => ({local: {...localStorage}, session: {...sessionStorage}})")
     assert kept == {"local": {}, "session": {}}, kept
@@ -200,7 +173,7 @@ def test_a_province_office_watches_its_complaints_live(system, seeded, record_pr
     for cid in seeded:
         wait_for(lambda cid=cid: projected(system, system.client("HQ"), cid), what="projected")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
         requests: list[Request] = []
@@ -233,13 +206,12 @@ def test_a_province_office_watches_its_complaints_live(system, seeded, record_pr
         assert shown["classification.valid"] == 1 and shown["classification.special"] == 1
 
         # The at-risk list opens a complaint's hand-off timeline.
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        screenshot(page, "dashboard")
         page.locator(f"#at-risk tr[data-complaint='{seeded[2]}']").first.click()
         page.wait_for_selector("#stays li")
         units = page.eval_on_selector_all("#stays li", "els => els.map(e => e.dataset.unit)")
         assert units == stays_of(system.bootstrap, seeded[2])
-        page.screenshot(path=str(ARTIFACTS / "dashboard-timeline.png"))
+        screenshot(page, "dashboard-timeline", full_page=False)
         page.click("#panel-close")
 
         # The CSV export is a plain link: the session cookie goes with it, no token.

@@ -26,6 +26,27 @@ from .signin import page_login_redirect
 from .web_session import current_session
 
 router = APIRouter()
+# The words of the calendar-horizon banner (`static/horizon.js` fills in the years), where
+# `labels` does not carry them; its own words win.
+_PAGE_WORDS: dict[str, tuple[str, str]] = {
+    "horizon.covered": (
+        "节假日安排仅覆盖至 {last} 年：{missing} 年的法定节假日尚未载入，跨年的期限未计入节假日",
+        "Holiday calendars only reach {last}: the public holidays of {missing} are not loaded yet, "
+        "so deadlines running into that year do not count them",
+    ),
+    "horizon.nothing": (
+        "节假日安排尚未载入：{missing} 年的法定节假日缺失，相关期限未计入节假日",
+        "No holiday calendar is loaded: the public holidays of {missing} are missing, "
+        "so deadlines in that time do not count them",
+    ),
+    "horizon.general": (
+        "节假日安排未覆盖未来 {days} 天，相关期限未计入节假日",
+        "Holiday calendars do not cover the next {days} days: deadlines in that time do not "
+        "count public holidays",
+    ),
+    "horizon.calendar": ("日历 {calendar}：", "Calendar {calendar}: "),
+    "horizon.separator": ("、", ", "),
+}
 STATIC_DIR = Path(str(files("dashboard") / "static"))
 _PAGE = Template((STATIC_DIR / "dashboard.html").read_text(encoding="utf-8"))
 
@@ -41,7 +62,7 @@ async def page(request: Request, lang: Annotated[Literal["zh", "en"], Query()] =
     session = current_session(request)
     if session is None:
         return page_login_redirect(request, lang)
-    w = words(lang)
+    w = {key: pair[1 if lang == "en" else 0] for key, pair in _PAGE_WORDS.items()} | words(lang)
     text = {f"t_{key.replace('.', '_')}": escape(value) for key, value in w.items()}
     other = "en" if lang == "zh" else "zh"
     html = _PAGE.substitute(

@@ -76,14 +76,37 @@
   }
 
   // --- rendering -------------------------------------------------------------------------
-  function liveTable(id, dimension, rows, name) {
+  // Each count opens its list. `figure`: `fig` (data-metric) or, for the later category table,
+  // `stat` (data-figure).
+  function liveTable(id, dimension, rows, name, figure = fig) {
     const head = el("tr", {}, el("th", {}, ""), el("th", {}, W.open), el("th", {}, W.due_soon),
       el("th", {}, W.breached));
-    $(id).replaceChildren(head, ...rows.map((row) => el("tr", {},
-      el("th", {}, name(row)),
-      ...["open", "due_soon", "breached"].map((s) => el("td", {}, el("a", {
-        href: "#", onclick: (e) => { e.preventDefault(); openList(s, dimension, row.key, name(row)); },
-      }, fig(`live.${dimension}.${row.key}.${s}`, row[s])))))));
+    const count = (row, s) => el("a", {
+      href: "#", onclick: (e) => { e.preventDefault(); openList(s, dimension, row.key, name(row)); },
+    }, figure(`live.${dimension}.${row.key}.${s}`, row[s]));
+    $(id).replaceChildren(head, ...(rows.length ? rows.map((row) => el("tr", {},
+      el("th", {}, name(row)), ...["open", "due_soon", "breached"].map((s) => el("td", {}, count(row, s)))))
+      : [noRows(4)]));
+  }
+
+  // The heads of columns of figures are right-aligned like the figures (class `num`).
+  function alignHeads(table) {
+    const spans = (row) => {
+      let at = 0;
+      return [...row.cells].map((cell) => { const from = at; at += cell.colSpan; return [cell, from, at]; });
+    };
+    const numeric = new Set();
+    for (const row of table.rows) {
+      for (const [cell, from] of spans(row)) if (cell.tagName === "TD" && cell.querySelector(".fig")) numeric.add(from);
+    }
+    for (const row of table.rows) {
+      for (const [cell, from, to] of spans(row)) {
+        if (cell.tagName !== "TH") continue;
+        let all = true;
+        for (let c = from; c < to; c++) all = all && numeric.has(c);
+        cell.classList.toggle("num", all);
+      }
+    }
   }
 
   function render(s) {
@@ -97,6 +120,12 @@
     liveTable("live-unit", "unit", s.live.by_unit, unitLabel);
     liveTable("live-line", "line", s.live.by_line, (r) => word(`line.${r.key}`, r.key));
     liveTable("live-channel", "channel", s.live.by_channel, (r) => word(`channel.${r.key}`, r.key));
+    // By category: shown when the summary carries it (as `live.by_category`, rows like `by_line`).
+    const byCategory = s.live.by_category ?? s.by_category;
+    $("live-category-box").hidden = !Array.isArray(byCategory);
+    if (Array.isArray(byCategory)) {
+      liveTable("live-category", "category", byCategory, (r) => word(`category.${r.key}`, r.key), stat);
+    }
     $("at-risk").replaceChildren(
       el("tr", {}, ...[W.complaint, W.owner, W.clock, W.time_left, W.state].map((h) => el("th", {}, h))),
       ...(s.at_risk.length ? s.at_risk.map((r) => el("tr", { class: `risk ${r.state}`, "data-complaint": r.complaint_id,
@@ -125,6 +154,7 @@
     renderReturnVisits(s.return_visits);
     renderRepeats(s.repeat_complainants);
     renderExtensions(s.extensions);
+    for (const table of $("board").querySelectorAll("table")) alignHeads(table);
   }
 
   // Deadline extensions per unit: `data-figure`, as the other later figures.
@@ -234,6 +264,7 @@
           el("td", {}, el("a", { href: "#" }, c.complaint_id.slice(0, 8))), el("td", {}, c.receiving_label),
           el("td", {}, c.owner_label || "–"), el("td", {}, word(`status.${c.status}`, c.status)),
           el("td", {}, c.next_clock ? `${word(`clock.${c.next_clock}`)} ${when(c.next_due_at)}` : "–")))));
+      alignHeads($("list"));
     } catch (error) { showError(error); }
   }
 
@@ -360,7 +391,10 @@
     state.lastMessage = Date.now();
     connect();
     refresh();
+    window.DashboardHorizon.check($("horizon"), W);
   }
+  // The holiday calendars' horizon moves by the day: checked again every hour.
+  setInterval(() => { if (state.signedIn) window.DashboardHorizon.check($("horizon"), W); }, 3600000);
 
   function updateLinks() {
     const q = new URLSearchParams({ unit: state.unit, from: state.from, to: state.to, as_of: state.asOf });
