@@ -1,7 +1,8 @@
 """The whole system, started once per test session exactly as `make run` starts it.
 
 Real PostgreSQL, a real Kafka-protocol broker (behind a TCP proxy the outage test can cut),
-and the four services as processes on free ports.
+and the four services as processes on free ports. At the end of the session PostgreSQL's server
+log is read (`devstack.server_log`): an error it logged fails the session's teardown.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from complaints_shared.http.auth import issue_token
 from dashboard.adapters.accounts import write_accounts
 from devstack.ports import free_port
 from devstack.proxy import TcpProxy
+from devstack.server_log import problems_of
 from devstack.stack import SERVICES, Stack, StackConfig
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256"
@@ -90,7 +92,10 @@ def system() -> Iterator[System]:
     finally:
         stack.stop()
         proxy.stop()
+        logged = problems_of(stack.postgres) if stack.postgres else []
         if not os.environ.get("KEEP_SYSTEM_LOGS"):
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"system logs kept in {workdir / 'logs'}")
+    # Reached when the session ran: what PostgreSQL logged as going wrong fails it.
+    assert not logged, "PostgreSQL's server log:\n" + "\n".join(logged)

@@ -26,6 +26,17 @@ def test_infrastructure_failures_retry_the_batch():
     assert is_transient(dbapi_error("40001"))  # serialization failure
     assert is_transient(dbapi_error("57P01"))  # the server shuts down
     assert is_transient(asyncpg.DeadlockDetectedError())  # raw asyncpg, not wrapped
+    assert is_transient(dbapi_error("57P03"))  # the database system is shutting down
+
+
+def test_a_connection_broken_mid_operation_retries_the_batch():
+    """Seen in the fault test while PostgreSQL restarted: asyncpg refuses to use a connection
+    left in the middle of an operation. The event is not at fault: no dead letter."""
+    origin = Exception("cannot switch to state 12; another operation (2) is in progress")
+    origin.__cause__ = asyncpg.InternalClientError(str(origin))
+    assert is_transient(sa_exc.InternalError("SELECT 1", {}, origin))
+    invalidated = sa_exc.DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True)
+    assert is_transient(invalidated)
 
 
 def test_an_event_the_handler_rejects_is_not_transient():

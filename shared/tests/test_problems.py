@@ -10,6 +10,7 @@ import jwt
 import pytest
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 
 from complaints_shared.http.auth import caller_unit, issue_token, unit_from_token
 from complaints_shared.http.body_limit import BodyLimitMiddleware
@@ -74,6 +75,14 @@ def build_app() -> FastAPI:
     @app.get("/boom")
     async def boom() -> None:
         raise RuntimeError("password=hunter2 leaked")
+
+    @app.get("/database-shutting-down")
+    async def database_shutting_down() -> None:
+        # What SQLAlchemy raises while PostgreSQL shuts down: no class of TRANSIENT, but
+        # SQLSTATE 57P03 (cannot connect now).
+        origin = Exception("the database system is shutting down")
+        origin.sqlstate = "57P03"  # type: ignore[attr-defined]
+        raise sa_exc.DBAPIError("SELECT 1", {}, origin)
 
     @app.get("/database-away")
     async def database_away() -> None:
@@ -159,6 +168,12 @@ def test_an_unreachable_dependency_is_a_503_to_retry(client):
     problem(response, 503)
     assert response.headers["retry-after"] == "1"
     assert "postgres" not in response.text
+
+
+def test_a_database_shutting_down_is_a_503_too(client):
+    response = client.get("/database-shutting-down")
+    problem(response, 503)
+    assert response.headers["retry-after"] == "1"
 
 
 def test_an_unknown_route_is_a_404_problem(client):

@@ -1,19 +1,32 @@
 """Tracing configuration from the standard OTEL_* variables, and what each HTTP request leaves
-behind: the latency histogram by route template, one access line, the complaint id bound."""
+behind: the latency histogram by route template, one access line, the complaint id bound; an
+alert delivery's span."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 import structlog
+from fastapi import APIRouter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
 from complaints_shared.runtime import create_service_app
 from complaints_shared.settings import ConfigurationError
-from complaints_shared.telemetry import current_complaint, exporters_from
+from complaints_shared.telemetry import (
+    COMPLAINT_ID,
+    add_exporters,
+    configure_tracing,
+    current_complaint,
+    delivery_span,
+    exporters_from,
+    failed,
+    tracer,
+)
 
 
 def test_no_exporter_unless_asked():
@@ -80,3 +93,65 @@ async def test_a_request_is_timed_by_route_logged_once_and_names_its_complaint()
     assert access["route"] == "/complaints/{complaint_id}/probe"
     assert isinstance(access["duration_ms"], float)
     assert "13800001234" not in str(access) and "secret-token-value" not in str(access)
+
+
+def test_a_delivery_attempt_is_a_trace_of_its_own_naming_its_one_complaint():
+    provider = configure_tracing("tests", {})
+    exporter = InMemorySpanExporter()
+    (processor,) = add_exporters(provider, [exporter])
+    try:
+        with tracer().start_as_current_span("the dispatcher's loop"):
+            with delivery_span("webhook", "single", ["C-9", "C-9"]) as span:
+                assert current_complaint() == "C-9"
+                with tracer().start_as_current_span("POST"):
+                    pass
+                failed(span, "webhook answered HTTP 503")
+            with delivery_span("log", "digest", ["C-1", "C-2"]):
+                assert current_complaint() is None
+        provider.force_flush()
+    finally:
+        processor.attached = False
+    finished = exporter.get_finished_spans()
+    single, digest = [s for s in finished if s.name == "deliver alert"]
+    assert single.parent is None  # not part of whatever ran around it
+    assert single.attributes[COMPLAINT_ID] == "C-9"
+    assert single.attributes["notification.channel"] == "webhook"
+    assert single.status.status_code == StatusCode.ERROR
+    assert single.status.description == "webhook answered HTTP 503"
+    (call,) = [s for s in finished if s.name == "POST"]
+    assert call.parent.span_id == single.context.span_id
+    assert call.attributes[COMPLAINT_ID] == "C-9"
+    assert COMPLAINT_ID not in digest.attributes
+    assert digest.attributes["notification.kind"] == "digest"
+
+
+async def test_a_route_of_an_included_router_is_timed_by_its_full_template():
+    async def noop(_app) -> None:
+        return None
+
+    app = create_service_app(title="t", description="", startup=noop, shutdown=noop)
+    router = APIRouter(prefix="/v1")
+    seen: list[str | None] = []
+
+    @router.post("/complaints/{complaint_id}/events", status_code=202)
+    async def act(complaint_id: str) -> dict[str, str]:
+        seen.append(current_complaint())
+        return {"id": complaint_id}
+
+    app.include_router(router)
+    route = "/v1/complaints/{complaint_id}/events"
+    labels = {"method": "POST", "route": route, "status": "202"}
+
+    def count() -> float:
+        return REGISTRY.get_sample_value("http_server_request_duration_seconds_count", labels) or 0
+
+    before = count()
+    transport = httpx.ASGITransport(app=app)
+    with capture_logs() as logs:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            answer = await client.post("/v1/complaints/C-2/events")
+    assert answer.status_code == 202
+    assert count() == before + 1
+    assert seen == ["C-2"]
+    (access,) = [line for line in logs if line["event"] == "http request"]
+    assert access["route"] == route

@@ -2,14 +2,18 @@
 
 `promtool` and the collector binary are not installed here: the files are parsed as YAML or
 JSON and their structure and cross-references checked. Every metric an alert or a panel uses
-is either exported by the code today, comes from kafka-exporter, or is listed as planned in
-docs/deploy.md.
+is either exported by the code today (a histogram's `_bucket`, `_count` and `_sum` series
+too), comes from kafka-exporter, or is listed as planned in docs/deploy.md; every label it
+matches or groups by is one the metric has, and every value it matches exactly is one the
+code writes. Every metric the code declares is on the dashboard.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +43,67 @@ def load(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+EXPORTER_LABELS = {"kafka_consumergroup_lag": {"consumergroup", "topic", "partition"}}
+SCRAPE_LABELS = {"job", "instance"}  # Prometheus adds them to every series it scrapes
+HISTOGRAM_SERIES = ("_bucket", "_count", "_sum")
+
+
+def sources() -> list[Path]:
+    return [*(ROOT / "shared" / "src").rglob("*.py"), *(ROOT / "services").glob("*/src/**/*.py")]
+
+
+@cache
+def declared_metrics() -> dict[str, tuple[str, set[str]]]:
+    """Metric name -> (kind, label names), as the code declares them with prometheus_client."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    for path in sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            kind = node.func.id
+            if kind not in ("Counter", "Gauge", "Histogram", "Summary") or not node.args:
+                continue
+            name = node.args[0]
+            labels = node.args[2] if len(node.args) > 2 else None
+            labels = next((k.value for k in node.keywords if k.arg == "labelnames"), labels)
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                names = ast.literal_eval(labels) if labels is not None else []
+                found[name.value] = (kind, set(names))
+    return found
+
+
 def exported_metrics() -> set[str]:
     """Metric names the code declares with prometheus_client."""
-    pattern = re.compile(r"\b(?:Counter|Gauge|Histogram|Summary)\(\s*\"([a-z_:][a-z0-9_:]*)\"")
-    sources = [*(ROOT / "shared" / "src").rglob("*.py"), *(ROOT / "services").glob("*/src/**/*.py")]
-    return {name for path in sources for name in pattern.findall(path.read_text(encoding="utf-8"))}
+    return set(declared_metrics())
+
+
+def series_of(metric: str) -> str:
+    """The metric a series belongs to (a histogram's `_bucket` series: the histogram)."""
+    declared = declared_metrics()
+    for suffix in HISTOGRAM_SERIES:
+        base = metric.removesuffix(suffix)
+        if base != metric and declared.get(base, ("", set()))[0] == "Histogram":
+            return base
+    return metric
+
+
+def labels_of(metric: str) -> set[str]:
+    declared = declared_metrics()
+    labels = EXPORTER_LABELS.get(metric) or declared.get(metric, ("", set()))[1]
+    if declared.get(metric, ("", set()))[0] == "Histogram":
+        labels = labels | {"le"}
+    return labels | SCRAPE_LABELS
+
+
+@cache
+def written_strings() -> set[str]:
+    """Every string literal of the code: the label values it can write."""
+    return {
+        node.value
+        for path in sources()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
 
 
 def planned_metrics() -> set[str]:
@@ -58,6 +118,28 @@ def metrics_in(expr: str) -> set[str]:
     expr = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", "", expr)  # grouping labels
     names = re.findall(r"(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()", expr)
     return {n for n in names if n not in PROMQL_WORDS and not re.fullmatch(r"\d+[smhdw]?", n)}
+
+
+def selectors(expr: str) -> list[tuple[str, dict[str, tuple[str, str]]]]:
+    """Each `metric{label op "value", ...}` in `expr`: the metric and its matchers."""
+    found = []
+    for metric, body in re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}", expr):
+        matchers = re.findall(r'(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"', body)
+        found.append((metric, {label: (op, value) for label, op, value in matchers}))
+    return found
+
+
+def grouping_labels(expr: str) -> set[str]:
+    """The labels of `by (...)`, `without (...)`, `on (...)` and `ignoring (...)`."""
+    groups = re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", expr)
+    return {label.strip() for group in groups for label in group.split(",") if label.strip()}
+
+
+def expressions() -> list[str]:
+    dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "complaints.json").read_text())
+    return [rule["expr"] for rule in rules()] + [
+        target["expr"] for panel in dashboard["panels"] for target in panel["targets"]
+    ]
 
 
 def rules() -> list[dict[str, Any]]:
@@ -105,13 +187,37 @@ def test_every_metric_used_exists_or_is_planned():
     assert {"outbox_published_total", "events_consumed_total", "outbox_pending_rows"} <= exported
     assert not planned & exported, f"now exported, no longer planned: {planned & exported}"
     known = exported | planned | EXPORTER_METRICS | PROMETHEUS_METRICS
-    dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "complaints.json").read_text())
-    expressions = [rule["expr"] for rule in rules()] + [
-        target["expr"] for panel in dashboard["panels"] for target in panel["targets"]
-    ]
-    used = set().union(*(metrics_in(expr) for expr in expressions))
+    used = {series_of(name) for expr in expressions() for name in metrics_in(expr)}
     assert used <= known, f"unknown metrics: {used - known}"
     assert planned <= used, f"planned but unused: {planned - used}"
+
+
+def test_every_metric_the_code_declares_is_on_the_dashboard():
+    dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "complaints.json").read_text())
+    shown = {
+        series_of(name)
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in metrics_in(target["expr"])
+    }
+    assert exported_metrics() <= shown, f"not on the dashboard: {exported_metrics() - shown}"
+
+
+def test_the_labels_and_values_used_are_those_the_metrics_have():
+    written = written_strings()
+    for expr in expressions():
+        metrics = {series_of(name) for name in metrics_in(expr)} - PROMETHEUS_METRICS
+        for label in grouping_labels(expr):
+            lacking = {m for m in metrics if label not in labels_of(m)}
+            assert not lacking, f"{lacking} have no label {label!r}: {expr}"
+        for metric, matchers in selectors(expr):
+            metric = series_of(metric)
+            if metric in PROMETHEUS_METRICS:
+                continue
+            for label, (op, value) in matchers.items():
+                assert label in labels_of(metric), f"{metric} has no label {label!r}: {expr}"
+                if op == "=" and metric in exported_metrics():
+                    assert value in written, f"{metric}{{{label}={value!r}}} never written"
 
 
 def test_the_collector_pipelines_reference_defined_components():

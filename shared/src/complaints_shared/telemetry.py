@@ -11,17 +11,18 @@ What is traced: HTTP in (FastAPI) and out (httpx), SQL (SQLAlchemy; statements o
 request, a record or a send are dropped rather than exported, or the pollers would flood the
 trace store), the relay's `send complaint-events` (continuing the request that wrote the
 outbox row), a `receive complaint-events` span per record (a child of the producer's span) and
-the handler's `process complaint-events` span (a new trace linked to the producer's span).
-Every span started while a complaint is bound (`complaint_context`) carries
-its id as `messaging.message.conversation_id` and `complaint.id`; log lines carry it as
-`complaint_id`.
+the handler's `process complaint-events` span (a new trace linked to the producer's span),
+and the notifier's `deliver alert` span per delivery attempt (the channel's call and the
+recorded outcome under it). Every span started while a complaint is bound
+(`complaint_context`) carries its id as `messaging.message.conversation_id` and
+`complaint.id`; log lines carry it as `complaint_id`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any
 
@@ -35,7 +36,7 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from .settings import ConfigurationError
 
@@ -267,3 +268,29 @@ def consumer_span(
     ) as span:
         annotate(span, complaint_id)
         yield span
+
+
+# -- alert deliveries ------------------------------------------------------------------------
+@contextmanager
+def delivery_span(channel: str, kind: str, complaint_ids: Iterable[str]) -> Iterator[trace.Span]:
+    """One attempt to deliver an alert, a trace of its own: the channel's call (HTTP, SMTP)
+    and the outcome's events run under it. A delivery about one complaint binds its id; a
+    digest about several names none of them."""
+    ids = set(complaint_ids)
+    bound: AbstractContextManager[None] = (
+        complaint_context(ids.pop()) if len(ids) == 1 else nullcontext()
+    )
+    with (
+        bound,
+        tracer().start_as_current_span(
+            "deliver alert",
+            context=Context(),
+            attributes={"notification.channel": channel, "notification.kind": kind},
+        ) as span,
+    ):
+        yield span
+
+
+def failed(span: trace.Span, reason: str) -> None:
+    """Mark `span` as failed, with `reason` (never personal data) as its description."""
+    span.set_status(Status(StatusCode.ERROR, reason))

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import TRANSIENT
+from ..errors import TRANSIENT, is_transient
 from ..logging import get_logger
 from .i18n import (
     CONTENT_LANGUAGE,
@@ -181,5 +181,7 @@ def install_problem_handlers(
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):  # e.g. "the database system is shutting down" (57P03)
+            return await _unavailable(request, exc)
         log.exception("unhandled error", path=request.url.path)
         return problem_response(request, 500, "Internal error")

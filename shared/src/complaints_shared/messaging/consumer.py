@@ -34,14 +34,13 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from opentelemetry.trace import Status, StatusCode
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..contracts.base import Event
 from ..contracts.envelope import Envelope, MalformedEvent, from_kafka
 from ..contracts.registry import parse
 from ..contracts.topics import DEAD_LETTERS
-from ..errors import TRANSIENT
+from ..errors import is_transient
 from ..logging import get_logger
 from ..settings import ServiceSettings
 from ..telemetry import complaint_context, consumer_span, receive_span
@@ -69,6 +68,11 @@ CONSUMER_LAG = Gauge(
     "Records in the partition after the group's position (high watermark - position)",
     ["service", "topic", "partition"],
 )
+CONSUMER_ASSIGNED = Gauge(
+    "consumer_assigned_partitions",
+    "1 for each partition assigned to this instance's consumer now (gone when revoked)",
+    ["service", "topic", "partition"],
+)
 
 # A handler takes the event class it is registered for (a subclass of Event): Callable is
 # contravariant in its arguments, so the registry's type cannot name Event here.
@@ -87,10 +91,6 @@ REVOKE_GRACE_SECONDS = 5.0
 POSITIONS_TIMEOUT_SECONDS = 5.0
 COMMIT_TIMEOUT_SECONDS = 10.0
 FETCH_TIMEOUT_MS = 1000
-# SQLSTATE classes that say "try the transaction again", not "this event is wrong":
-# 40 transaction rollback (serialization failure, deadlock), 08 connection, 53 resources,
-# 57 operator intervention (shutdown, cancelled statement).
-_RETRYABLE_SQLSTATE_CLASSES = ("40", "08", "53", "57")
 
 
 class Record(Protocol):
@@ -115,18 +115,6 @@ class _Lease:
 
     def __init__(self) -> None:
         self.revoked = False
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Infrastructure trouble (retry the batch), as opposed to an event its handler rejects."""
-    if isinstance(exc, TRANSIENT):
-        return True
-    # asyncpg's own errors carry the SQLSTATE; SQLAlchemy's wrap them (orig, or its cause).
-    origin = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
-    sqlstate = getattr(origin, "sqlstate", None) or getattr(
-        getattr(origin, "__cause__", None), "sqlstate", None
-    )
-    return isinstance(sqlstate, str) and sqlstate[:2] in _RETRYABLE_SQLSTATE_CLASSES
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -165,6 +153,7 @@ class LogConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._busy: dict[TopicPartition, tuple[_Lease, asyncio.Task[int]]] = {}
         self._changed = asyncio.Event()
+        self._assigned: set[TopicPartition] = set()  # as CONSUMER_ASSIGNED reports it
 
     def owned_partitions(self) -> frozenset[int]:
         """The partitions this instance is assigned now (empty while not in the group)."""
@@ -233,6 +222,7 @@ class LogConsumer:
             if pending:
                 await asyncio.wait(pending)
             self._busy = {}
+            self._unassign(set(self._assigned))
             try:
                 await asyncio.wait_for(consumer.stop(), timeout=10)
             except Exception as exc:
@@ -298,6 +288,7 @@ class LogConsumer:
         are cancelled after a grace period), so nothing of ours commits for a partition that
         another instance may already be applying."""
         self._changed.set()
+        self._unassign(revoked)
         abandoned = []
         for tp in revoked:
             with contextlib.suppress(KeyError):  # another instance reports it now
@@ -315,9 +306,19 @@ class LogConsumer:
         if late:
             await asyncio.wait(late)
 
+    def _unassign(self, revoked: set[TopicPartition]) -> None:
+        """Stop reporting `revoked` as assigned to this instance."""
+        for tp in revoked & self._assigned:
+            with contextlib.suppress(KeyError):
+                CONSUMER_ASSIGNED.remove(self.service, tp.topic, str(tp.partition))
+        self._assigned -= revoked
+
     async def _assign(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
         """Seek each assigned partition to the position stored in our database, if any."""
         self._changed.set()
+        for tp in assigned:
+            CONSUMER_ASSIGNED.labels(self.service, tp.topic, str(tp.partition)).set(1)
+        self._assigned |= assigned
         if not assigned:
             return
         try:

@@ -22,6 +22,7 @@ from complaints_shared.contracts.topics import DEAD_LETTERS
 from complaints_shared.logging import get_logger
 from complaints_shared.messaging.loops import listening, retry_forever, wait_for_wake
 from complaints_shared.messaging.outbox import Outbox
+from complaints_shared.telemetry import delivery_span, failed
 
 from ..adapters.delivery_store import Delivery, StoredAlert
 from ..adapters.tables import DELIVERIES_NOTIFY_CHANNEL
@@ -129,8 +130,12 @@ class Dispatcher:
                 async with self.sessions.begin() as session:
                     await self.deliveries(session).mark_empty(delivery, self.now())
                 return
-            error = await self._attempt(self._compose(delivery, alerts))
-            await self._record(delivery, error)
+            about = (a.complaint_id for a in alerts)
+            with delivery_span(delivery.channel, delivery.kind, about) as span:
+                error = await self._attempt(self._compose(delivery, alerts))
+                if error is not None:
+                    failed(span, error.reason)
+                await self._record(delivery, error)
         except asyncio.CancelledError:
             raise
         except Exception:  # bookkeeping failed: the lease runs out and it is tried again
