@@ -227,14 +227,19 @@ def test_one_complaint_is_traced_through_all_five_services(complaint, receiver):
             return sends.get((span.trace_id, span.parent_span_id))
         return next((sends[link] for link in span.links if link in sends), None)
 
+    def connected() -> bool:
+        """Every consumer span of the complaint has its producer's span among those received
+        so far (read again at each try: spans keep arriving while the wait runs)."""
+        nonlocal sends
+        sends = {(s.trace_id, s.span_id): s for s in receiver.received(lambda s: s.name == SEND)}
+        consumed = receiver.received(
+            lambda s: s.attributes.get(COMPLAINT_ID) == cid and s.name in (RECEIVE, PROCESS)
+        )
+        return all(producer_of(s) is not None for s in consumed)
+
     wait_for(
-        lambda: all(
-            producer_of(s) is not None
-            for s in receiver.received(
-                lambda s: s.attributes.get(COMPLAINT_ID) == cid and s.name in (RECEIVE, PROCESS)
-            )
-        ),
-        timeout=30,
+        connected,
+        timeout=90,
         what="every consumer span's producer span received",
     )
     spans = receiver.received(lambda s: s.attributes.get(COMPLAINT_ID) == cid)

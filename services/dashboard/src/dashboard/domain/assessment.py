@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from complaints_shared.labels import CATEGORIES
 from complaints_shared.organisation import Organisation
 
 from .period import CLOCK_ORDER
@@ -29,21 +30,6 @@ from .report_facts import Fact
 from .report_scope import ReportScope, handler_rows, unit_rows
 from .stats import OnTime, durations
 
-CATEGORIES = (
-    "attitude",
-    "service_quality",
-    "product",
-    "process",
-    "environment",
-    "facilities",
-    "late_delivery",
-    "damaged_goods",
-    "wrong_goods",
-    "short_delivery",
-    "lost_goods",
-    "handover_dispute",
-    "other",
-)
 CLOCKS = (*CLOCK_ORDER, "investigate")
 SCORES = tuple(range(1, 6))
 Row = dict[str, Any]

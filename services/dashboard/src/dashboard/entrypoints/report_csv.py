@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.assessment import CATEGORIES, CLOCKS, SCORES
+from complaints_shared.labels import CATEGORIES
+
+from ..domain.assessment import CLOCKS, SCORES
 
 Row = dict[str, Any]
 HEAD = ("row", "unit", "label", "handler_id", "handler_name")

@@ -8,9 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from complaints_shared.labels import CATEGORY_LABELS
-
-from ..domain.assessment import CATEGORIES
+from complaints_shared.labels import CATEGORIES, CATEGORY_LABELS
 
 Row = dict[str, Any]
 
