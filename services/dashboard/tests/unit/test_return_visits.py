@@ -392,7 +392,7 @@ NEW_WORDS = (
 
 def test_the_return_visit_clock_and_the_new_figures_have_words_in_both_languages():
     zh, en = words("zh"), words("en")
-    assert zh["clock.return_visit"] == "回访" and en["clock.return_visit"] == "return visit"
+    assert zh["clock.return_visit"] == "回访时限" and en["clock.return_visit"] == "return visit"
     assert zh["repeat_complainants"] == "重复投诉" and en["repeat_complainants"] == (
         "Repeat complainants"
     )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from complaints_shared.labels import CATEGORY_LABELS, prefixed
+from complaints_shared.labels import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    CLOCK_LABELS,
+    LINE_LABELS,
+    prefixed,
+)
 
 LANGUAGES = ("zh", "en")
 
@@ -131,32 +137,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     "until": ("止", "until"),
     "now": ("至今", "now"),
     # clocks
-    "clock.transfer": ("转办时限", "transfer"),
-    "clock.start": ("签收时限", "start"),
-    "clock.resolve": ("办结时限", "resolve"),
-    "clock.inquiry_reply": ("咨询答复时限", "inquiry reply"),
-    "clock.committed": ("承诺时限", "committed"),
-    "clock.customer": ("客户端到端时限", "customer (end to end)"),
-    "clock.return_visit": ("回访", "return visit"),
+    **prefixed("clock", CLOCK_LABELS),
     # business lines
-    "line.deposits": ("存款", "deposits"),
-    "line.loans": ("贷款", "loans"),
-    "line.cards": ("银行卡", "cards"),
-    "line.logistics": ("物流", "logistics"),
+    **prefixed("line", LINE_LABELS),
     # categories
     **prefixed("category", CATEGORY_LABELS),
     # channels
-    "channel.assistance_line": ("客户协助热线", "assistance line"),
-    "channel.hotline": ("客服热线", "hotline"),
-    "channel.supervision_line": ("服务监督热线", "supervision line"),
-    "channel.on_site": ("现场", "on site"),
-    "channel.department": ("部门", "department"),
-    "channel.opinion_book": ("意见簿", "opinion book"),
-    "channel.media": ("新闻媒体", "media"),
-    "channel.letter": ("来信", "letter"),
-    "channel.consumer_hotline": ("12315", "consumer hotline"),
-    "channel.email": ("电子邮件", "email"),
-    "channel.online": ("在线", "online"),
+    **prefixed("channel", CHANNEL_LABELS),
     # event types
     "event.complaint.received": ("受理", "received"),
     "event.complaint.assigned": ("分派", "assigned"),

@@ -8,20 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from complaints_shared.labels import CATEGORIES, CATEGORY_LABELS
+from complaints_shared.labels import CATEGORIES, CATEGORY_LABELS, CLOCK_LABELS
 
 Row = dict[str, Any]
 
-CLOCK_LABELS = {
-    "transfer": "转办",
-    "start": "签收",
-    "resolve": "办结",
-    "inquiry_reply": "咨询答复",
-    "committed": "承诺",
-    "customer": "客户端到端",
-    "return_visit": "回访",
-    "investigate": "调查处理",
-}
 NONE = "—"
 
 
@@ -109,7 +99,7 @@ def assessment_sheet(report: Row, unit_label: str) -> Sheet:
         ),
         Section(
             "各时限按时率（按时/超时 按时率）",
-            ["单位", *(CLOCK_LABELS.get(c, c) for c in clocks)],
+            ["单位", *(CLOCK_LABELS.get(c, (c,))[0] for c in clocks)],
             [[unit_name(r), *on_time(r)] for r in units] + [["合计", *on_time(totals)]],
         ),
         Section(
@@ -125,7 +115,7 @@ def assessment_sheet(report: Row, unit_label: str) -> Sheet:
         ),
         Section(
             "经办人各时限按时率（按时/超时 按时率）",
-            ["单位", "经办人", *(CLOCK_LABELS.get(c, c) for c in clocks)],
+            ["单位", "经办人", *(CLOCK_LABELS.get(c, (c,))[0] for c in clocks)],
             [[unit_name(r), handler_name(r), *on_time(r)] for r in report["handlers"]],
         ),
     ]

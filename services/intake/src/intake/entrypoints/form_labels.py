@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from complaints_shared.labels import CATEGORY_LABELS, prefixed
+from complaints_shared.labels import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    CLOCK_LABELS,
+    LINE_LABELS,
+    prefixed,
+)
 
 Language = Literal["zh", "en"]
 
@@ -70,14 +76,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "late": ("超出{d}", "{d} late"),
     "hours": ("{h}小时{m:02d}分", "{h} h {m:02d} min"),
     "minutes": ("{m}分", "{m} min"),
-    "clock.transfer": ("转办时限", "transfer"),
-    "clock.start": ("签收时限", "start"),
-    "clock.resolve": ("办结时限", "resolve"),
-    "clock.inquiry_reply": ("咨询答复时限", "inquiry reply"),
-    "clock.committed": ("承诺时限", "committed"),
-    "clock.customer": ("客户端到端时限", "customer (end to end)"),
-    "clock.return_visit": ("回访时限", "return visit"),
-    "clock.investigate": ("调查处理时限", "investigate"),
+    **prefixed("clock", CLOCK_LABELS),
     # extensions
     "requested_by": ("申请单位/人/时间", "Requested by"),
     "extended_to": ("延期至", "Extended to"),
@@ -106,22 +105,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     # kinds, lines, categories, channels
     "kind.complaint": ("投诉", "complaint"),
     "kind.inquiry": ("咨询", "inquiry"),
-    "line.deposits": ("存款", "deposits"),
-    "line.loans": ("贷款", "loans"),
-    "line.cards": ("银行卡", "cards"),
-    "line.logistics": ("物流", "logistics"),
+    **prefixed("line", LINE_LABELS),
     **prefixed("category", CATEGORY_LABELS),
-    "channel.assistance_line": ("客户协助热线", "assistance line"),
-    "channel.hotline": ("客服热线", "hotline"),
-    "channel.supervision_line": ("服务监督热线", "supervision line"),
-    "channel.on_site": ("现场", "on site"),
-    "channel.department": ("部门", "department"),
-    "channel.opinion_book": ("意见簿", "opinion book"),
-    "channel.media": ("新闻媒体", "media"),
-    "channel.letter": ("来信", "letter"),
-    "channel.consumer_hotline": ("12315", "consumer hotline"),
-    "channel.email": ("电子邮件", "email"),
-    "channel.online": ("在线", "online"),
+    **prefixed("channel", CHANNEL_LABELS),
 }
 
 
