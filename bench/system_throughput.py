@@ -15,6 +15,11 @@ sustained when its complaints were accepted at ≥ 95% of the offered rate and t
 reached 0 within DRAINED seconds of the step's end. The sustained rate is the highest such
 step; the steps stop at the first step that is not sustained (waiting at most DRAIN_MAX s).
 Then the resident memory of each service process (VmRSS, /proc).
+
+The whole measure runs twice on fresh stacks: with one process per service, then with two
+processes of every consuming service in one consumer group (the second started the way a
+deployment scales out: same database and group, its own port; intake's second process is not
+behind a balancer, so the load still enters through the first).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from e2e_support import (
     service_rss,
 )
 
+from devstack.ports import free_port
 from devstack.stack import Stack
 
 NAME = "system"
@@ -54,6 +60,8 @@ GOAL_RSS_MB = 150  # per service after the run, MB = 10^6 bytes (not asserted)
 ACCEPTED_SHARE = 0.95
 WARMUP = 6  # complaints through every service before the steps (consumers in their groups)
 FINALLY = 30.0 if QUICK else 60.0  # after a step that did not drain: how long until it does
+CONSUMERS = ("routing", "sla-monitor", "notifier", "dashboard", "intake")
+LAYOUTS = {"one instance": 1, "two instances": 2}  # processes per consuming service
 
 
 async def step(
@@ -151,13 +159,7 @@ async def drain(progress: Progress, within: float) -> float | None:
     return None
 
 
-def run() -> dict:
-    with bench_stack(ALL) as stack:
-        started = time.perf_counter()
-        steps = asyncio.run(measure(stack))
-        measuring = time.perf_counter() - started
-        memory = service_rss(stack)
-        exited = {n: p.returncode for n, p in stack.processes.items() if p.poll() is not None}
+def figures_of(steps: list[dict], memory: dict[str, float]) -> dict:
     sustained = [s["offered"] for s in steps if s["sustained"]]
     figures: dict = {
         "sustained end to end (complaints/s, highest step that drained)": (
@@ -196,8 +198,35 @@ def run() -> dict:
     figures[f"goal (not asserted): each service < {GOAL_RSS_MB} MB RSS"] = (
         "met" if not over else "missed: " + ", ".join(f"{n} {mb} MB" for n, mb in over.items())
     )
-    if exited:
-        figures["services that exited during the run"] = str(exited)
+    return figures
+
+
+def measured(instances: int) -> tuple[list[dict], dict[str, float], dict[str, int], float]:
+    """The steps on a fresh stack with `instances` processes of every consuming service."""
+    with bench_stack(ALL) as stack:
+        for service in CONSUMERS[: len(CONSUMERS) if instances > 1 else 0]:
+            name = f"{service}-2"
+            stack.start_instance(service, name, free_port())
+            stack.wait_healthy(name)
+        started = time.perf_counter()
+        steps = asyncio.run(measure(stack))
+        measuring = time.perf_counter() - started
+        memory = service_rss(stack)
+        exited = {n: p.returncode for n, p in stack.processes.items() if p.poll() is not None}
+    return steps, memory, exited, measuring
+
+
+def run() -> dict:
+    figures: dict = {}
+    took = []
+    for layout, instances in LAYOUTS.items():
+        steps, memory, exited, measuring = measured(instances)
+        took.append(f"{measuring:.0f} s")
+        figures.update(
+            {f"{layout}: {label}": value for label, value in figures_of(steps, memory).items()}
+        )
+        if exited:
+            figures[f"{layout}: services that exited during the run"] = str(exited)
     return {
         "figures": figures,
         "method": quick_note(
@@ -208,7 +237,8 @@ def run() -> dict:
             f"polled every {POLL} s from the databases; sustained = ≥ {ACCEPTED_SHARE:.0%} "
             f"accepted and backlog 0 within {DRAINED:.0f} s of the step's end; stops at the "
             f"first step not sustained; RSS = VmRSS of each service process after the steps; "
-            f"measuring took {measuring:.0f} s"
+            f"measured with one and with two processes per consuming service, fresh stacks; "
+            f"measuring took {' and '.join(took)}"
         ),
     }
 
