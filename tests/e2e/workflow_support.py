@@ -232,4 +232,8 @@ def times_in(value, path: str = "") -> list[tuple[str, str]]:
 
 def not_local(value, offset: str = "+08:00") -> list[tuple[str, str]]:
     """The date-times in a JSON value that are not given in `offset`."""
-    return [(p, t) for p, t in times_in(value) if ISO_TIME.fullmatch(t)["offset"] != offset]
+    return [
+        (p, t)
+        for p, t in times_in(value)
+        if (match := ISO_TIME.fullmatch(t)) is None or match["offset"] != offset
+    ]
