@@ -104,10 +104,4 @@ def test_each_projection_equals_a_replay_of_the_log(faulted, service):
     result = replay_check(faulted.system, service)
     if result is None:
         pytest.skip(f"{service} has no `replay --check` command yet")
-    if service == "notifier" and result.returncode != 0:
-        # Known: the notifier decides by the wall clock when it applies an event (how late a
-        # breach is, in the message; a warning already past due is dropped), its replay by
-        # the event's time; after the faults' delays the two differ (docs/faults.md#limits).
-        pytest.xfail(f"the notifier's live alerts depend on when it applied each event:\n"
-                     f"{result.stdout[-3000:]}")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

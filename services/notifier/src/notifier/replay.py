@@ -4,11 +4,14 @@ own handlers (`NotifierHandlers`, as the live consumer wires them) on in-memory 
 
 A replay never sends anything: its alert store records the alerts and drops what would
 deliver them (no delivery, no rate window, nothing the dispatcher reads), and the copy it
-writes holds no delivery. The handlers' clock is the time of the event being applied: live,
-the notifier applies an event moments after it happened, and its rules that read the clock (a
-warning already past its due time is not sent; an escalation step still ahead is scheduled) see
-about that time. How each alert went out (its delivery, status, attempts, when it was sent) is
-the dispatcher's doing at processing time and is not compared.
+writes holds no delivery. What the handlers record is a function of the log alone (a warning
+is recorded however late, with its due time as its expiry; an escalation step is scheduled
+from the breach's due time; texts state the due time, never how late it is "now"), so the
+replay equals the live projection however late the live notifier applied each event. The
+handlers' clock only places deliveries, which a replay has none of: it is the time of the
+event being applied. How each alert went out (its delivery, status — `superseded` for a
+warning the dispatcher found past its due time —, attempts, when it was sent) is the
+dispatcher's doing at processing time and is not compared.
 """
 
 from __future__ import annotations
@@ -110,7 +113,7 @@ class RecordedOnly:
 
 
 class EventClock:
-    """`now` for the handlers: the time of the event being applied."""
+    """`now` for the handlers (it only places deliveries): the time of the event applied."""
 
     def __init__(self) -> None:
         self.at = datetime.min

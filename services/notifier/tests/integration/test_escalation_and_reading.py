@@ -116,8 +116,11 @@ async def test_a_breach_tells_the_owner_and_its_escalation_the_accountable_unit_
         ("P-SUP", "cancelled"),
     }
     [accountable] = mails(long_late, "P-B")
-    assert "已升级至P-B" in accountable.subject and "现已超时 3小时" in accountable.body
-    assert "责任单位：P-B-05" in accountable.body and "请督办" in accountable.body
+    assert "已升级至P-B" in accountable.subject and "到期。责任单位：P-B-05" in accountable.body
+    assert "请督办" in accountable.body and "超时至少" not in accountable.body
+    # A later step says how long after the due time it is (however late it went out).
+    [supervisor] = mails(long_late, "P")
+    assert "到期，已超时至少 30分。责任单位：P-B-05" in supervisor.body
 
 
 async def test_the_alerts_of_a_complaint_are_read_as_the_complaint_is_seen(
@@ -167,7 +170,8 @@ async def test_the_alerts_of_a_complaint_are_read_as_the_complaint_is_seen(
     listed = await notifier.notifications(restricted)
     by_unit = {n["recipient_unit"]: n for n in listed}
     assert by_unit["P-B"]["created_at"].endswith("+08:00")
-    assert by_unit["P"]["scheduled_for"] is None
+    # Its step's time (already past: it went out at once), in P's offset.
+    assert by_unit["P"]["scheduled_for"].endswith("+08:00")
     await eventually(lambda: _sent_at(notifier, restricted, "P-B"), what="the escalation delivered")
     for n in await notifier.notifications(restricted):
         for name in ("created_at", "sent_at", "scheduled_for"):

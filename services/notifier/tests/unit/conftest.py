@@ -79,6 +79,12 @@ def harness() -> Harness:
     return Harness()
 
 
+@pytest.fixture
+def new_harness() -> type[Harness]:
+    """Makes fresh harnesses: a property test needs one per example."""
+    return Harness
+
+
 def received(unit: str = "YN-KM-01", flags: tuple[str, ...] = ()) -> c.ComplaintReceived:
     return c.ComplaintReceived(
         kind="complaint",

@@ -64,7 +64,10 @@ class StandInTransports:
         return self.by_channel.get(channel)
 
 
-async def seed(tables: FakeTables, delivery_id: str, alerts: int = 1) -> None:
+async def seed(
+    tables: FakeTables, delivery_id: str, alerts: int = 1, expires: tuple[Any, ...] = ()
+) -> None:
+    """A delivery of `alerts` warnings; the n-th expires at `expires[n]` (else never)."""
     store = FakeAlertStore(tables)
     kind = "single" if alerts == 1 else "digest"
     await store.add_delivery(
@@ -91,6 +94,7 @@ async def seed(tables: FakeTables, delivery_id: str, alerts: int = 1) -> None:
                 scheduled_for=None,
                 correlation_id=f"corr-{n}",
                 trace={},
+                expires_at=expires[n] if n < len(expires) else None,
             )
         )
         await store.attach(alert_id, delivery_id, folded=alerts > 1)
@@ -185,3 +189,25 @@ async def test_a_channel_not_configured_fails_for_good():
     await dispatch(tables, None, outbox)
     assert tables.alerts["d-1/0"]["reason"] == "channel webhook is not configured"
     assert len(outbox.raw) == 1
+
+
+async def test_a_warning_whose_due_time_has_passed_is_superseded_not_sent():
+    tables, outbox, channel = FakeTables(), RecordingOutbox(), Channel()
+    await seed(tables, "d-1", expires=(AT,))  # its clock is due as it would go out
+    await dispatch(tables, channel, outbox)
+    assert channel.sent == [] and outbox.events == [] and outbox.raw == []
+    assert tables.alerts["d-1/0"]["status"] == "superseded"
+    assert tables.alerts["d-1/0"]["reason"] == "its clock was due before it went out"
+    assert tables.deliveries["d-1"]["status"] == "superseded"
+    assert tables.deliveries["d-1"]["finished_at"] == AT
+
+
+async def test_a_digest_sends_only_the_warnings_still_ahead_of_their_due_time():
+    tables, outbox, channel = FakeTables(), RecordingOutbox(), Channel()
+    await seed(tables, "digest", alerts=2, expires=(AT - timedelta(minutes=1), AT + timedelta(1)))
+    await dispatch(tables, channel, outbox)
+    [message] = channel.sent
+    assert [a["alert_id"] for a in message.alerts] == ["digest/1"]
+    assert statuses(tables) == {"digest/0": ("superseded", 0), "digest/1": ("sent", 1)}
+    assert tables.deliveries["digest"]["status"] == "sent"
+    assert [event.subject for event in outbox.events] == ["c-1"]

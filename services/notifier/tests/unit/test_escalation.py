@@ -64,7 +64,10 @@ async def test_a_breach_tells_the_owner_at_once_and_is_remembered(owned):
     breach = owned.tables.facts[CID].breach_of("resolve")
     assert breach is not None and breach.owner == "YN-KM-01" and breach.due_at == due
     assert breach.owner_told and breach.stopped_at is None
-    assert "5m late" in breach_alerts(owned)[0]["message"]
+    # How late it is when the notifier applies it is no part of the text: the due time is.
+    message = breach_alerts(owned)[0]["message"]
+    assert "was due 2026-11-23 10:10 (Asia/Shanghai). Owner:" in message
+    assert "late" not in message
 
 
 async def test_a_long_late_escalation_tells_the_accountable_unit_and_wider_at_once(owned):
@@ -75,10 +78,17 @@ async def test_a_long_late_escalation_tells_the_accountable_unit_and_wider_at_on
     assert schedule(owned) == {
         "YN-KM-01": ("owner", "pending", now),  # the breach; the escalation does not repeat it
         "YN-KM": ("accountable", "pending", now),
-        "YN": ("supervisor", "pending", now),
-        "YN-SUP": ("province_supervision", "pending", now),
+        # the later steps keep their times, which have passed: due at once
+        "YN": ("supervisor", "pending", due + timedelta(minutes=30)),
+        "YN-SUP": ("province_supervision", "pending", due + timedelta(hours=2)),
     }
-    assert all(a["scheduled_for"] is None for a in breach_alerts(owned))
+    assert [alert_to(owned, unit)["scheduled_for"] for unit in ("YN", "YN-SUP")] == [
+        due + timedelta(minutes=30),
+        due + timedelta(hours=2),
+    ]
+    assert "is at least 30m late" in alert_to(owned, "YN")["message"]
+    assert "is at least 2h late" in alert_to(owned, "YN-SUP")["message"]
+    assert "late. Owner" not in alert_to(owned, "YN-KM")["message"]
     assert len(breach_alerts(owned)) == 4
 
 

@@ -89,14 +89,15 @@ def _by_unit(harness):
     return [(a["recipient_unit"], a) for a in harness.alerts(CID)]
 
 
-async def test_a_warning_tells_the_owner_unless_its_due_time_passed(harness, received):
+async def test_a_warning_tells_the_owner_and_expires_at_its_due_time(harness, received):
     await harness.handle(CID, received())
     await harness.handle(CID, assigned("YN-KM-01"))
-    await harness.handle(CID, warning(harness, in_=timedelta(0)))
-    assert len(harness.alerts(CID)) == 1  # only the assignment: the breach will say more
-    await harness.handle(CID, warning(harness))
+    event = warning(harness)
+    await harness.handle(CID, event)
     alerts = harness.alerts(CID)
     assert [(a["cause_type"], a["clock"]) for a in alerts[1:]] == [("sla.warning", "resolve")]
+    # Not sent after its due time (the dispatcher supersedes it); an assignment never expires.
+    assert [a["expires_at"] for a in alerts] == [None, event.due_at]
 
 
 async def test_a_burst_past_the_rate_limit_is_folded_into_one_digest(harness, received):

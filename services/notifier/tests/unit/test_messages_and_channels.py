@@ -35,8 +35,16 @@ def test_chinese_is_the_default_and_names_complaint_unit_clock_due_time_and_link
 def test_english_is_available_and_the_due_time_is_the_recipients_wall_clock():
     text = render("breached", "en", "Asia/Urumqi", FACTS)
     assert text.subject == "[Complaint c-1] resolve-and-reply clock breached"
-    assert "due 2026-11-23 14:00 (Asia/Urumqi)" in text.body
-    assert "is 3h 1m late" in text.body
+    assert "due 2026-11-23 14:00 (Asia/Urumqi) and is at least 3h 1m late." in text.body
+
+
+def test_a_breach_told_at_its_due_time_says_no_lateness_in_either_language():
+    at_once = replace(FACTS, late_seconds=None)
+    english = render("breached", "en", "Asia/Shanghai", at_once)
+    assert "was due 2026-11-23 16:00 (Asia/Shanghai). Owner: Kunming outlet 1." in english.body
+    chinese = render("escalated", "zh", "Asia/Shanghai", replace(at_once, late_seconds=0))
+    assert "时限已于 2026-11-23 16:00 (Asia/Shanghai) 到期。责任单位：" in chinese.body
+    assert "超时至少" not in chinese.body and "late" not in english.body
 
 
 def test_an_escalation_recipient_is_told_why():
@@ -131,7 +139,8 @@ def test_an_escalation_names_the_owner_the_unit_escalated_to_and_asks_it_to_chas
     text = render("escalated", "zh", "Asia/Shanghai", facts)
     assert text.subject == "【投诉 c-1】办结答复时限超时，已升级至Kunming branch"
     assert "责任单位：Kunming outlet 1，已升级至Kunming branch" in text.body
-    assert "超时已升级至贵单位，请督办。" in text.body and "现已超时 3小时1分" in text.body
+    assert "超时已升级至贵单位，请督办。" in text.body
+    assert "到期，已超时至少 3小时1分。责任单位" in text.body
     text = render("escalated", "en", "Asia/Shanghai", replace(facts, role="supervisor"))
     assert "Owner: Kunming outlet 1; escalated to Kunming branch." in text.body
     assert "You supervise the accountable unit" in text.body

@@ -39,6 +39,7 @@ class NewAlert:
     scheduled_for: datetime | None
     correlation_id: str
     trace: dict[str, str]
+    expires_at: datetime | None = None  # a warning: not sent after its clock's due time
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ class AlertStore(Protocol):
 
     async def call_off(self, complaint_id: str, clock: str, stopped_at: datetime) -> int:
         """Cancel the clock's escalation steps scheduled after `stopped_at` that were never
-        attempted, with their deliveries; return how many deliveries were cancelled."""
+        attempted, with their deliveries; return how many deliveries were cancelled. The
+        clock's warnings still waiting for a delivery not yet claimed are `superseded` (the
+        dispatcher cancels a delivery left with nothing to carry)."""
         ...
 
     async def forget_customer(self, complaint_id: str, masked: str) -> None:
@@ -174,7 +177,31 @@ class SqlAlertStore:
                 .where(alerts.c.delivery_id.in_(ids))
                 .values(status="cancelled", reason=f"the {clock} clock stopped first")
             )
+        await self._supersede_warnings(complaint_id, clock)
         return len(ids)
+
+    async def _supersede_warnings(self, complaint_id: str, clock: str) -> None:
+        """Open warnings of the clock whose delivery is still pending (locked, so a dispatcher
+        claiming it meanwhile keeps it: what it sends is recorded as sent)."""
+        open_warnings = (
+            alerts.c.complaint_id == complaint_id,
+            alerts.c.clock == clock,
+            alerts.c.expires_at.is_not(None),
+            alerts.c.status.in_(("pending", "folded")),
+        )
+        waiting = (
+            select(deliveries.c.delivery_id)
+            .where(
+                deliveries.c.delivery_id.in_(select(alerts.c.delivery_id).where(*open_warnings)),
+                deliveries.c.status == "pending",
+            )
+            .with_for_update()
+        )
+        await self.session.execute(
+            update(alerts)
+            .where(*open_warnings, alerts.c.delivery_id.in_(waiting))
+            .values(status="superseded", reason=f"the {clock} clock stopped first")
+        )
 
     async def forget_customer(self, complaint_id: str, masked: str) -> None:
         await self.session.execute(

@@ -20,6 +20,7 @@ from .tables import alerts, deliveries
 d = deliveries.c
 a = alerts.c
 OPEN = ("pending", "folded")  # alert states still waiting for their delivery
+SUPERSEDED = "its clock was due before it went out"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class StoredAlert:
     clock: str | None = None
     correlation_id: str | None = None
     trace: dict[str, str] = field(default_factory=dict)
+    expires_at: datetime | None = None  # a warning: not sent after its clock's due time
 
 
 class DeliveryStore(Protocol):
@@ -90,6 +92,13 @@ class DeliveryStore(Protocol):
         """Nothing left to carry (its alerts were called off): cancelled."""
         ...
 
+    async def supersede(
+        self, claimed: Delivery, alert_ids: list[str], now: datetime, *, whole: bool
+    ) -> None:
+        """These open alerts of the delivery are no longer worth sending (a warning past its
+        due time): `superseded`; so is the delivery when they are all it carried (`whole`)."""
+        ...
+
 
 def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(
@@ -121,6 +130,7 @@ def _alert(row: Row[Any]) -> StoredAlert:
         clock=row.clock,
         correlation_id=row.correlation_id,
         trace=dict(row.trace or {}),
+        expires_at=row.expires_at,
     )
 
 
@@ -187,6 +197,21 @@ class SqlDeliveryStore:
 
     async def mark_empty(self, claimed: Delivery, now: datetime) -> None:
         await self._settle(claimed, status="cancelled", finished_at=now)
+
+    async def supersede(
+        self, claimed: Delivery, alert_ids: list[str], now: datetime, *, whole: bool
+    ) -> None:
+        if whole and not await self._settle(claimed, status="superseded", finished_at=now):
+            return
+        await self.session.execute(
+            update(alerts)
+            .where(
+                a.delivery_id == claimed.delivery_id,
+                a.alert_id.in_(alert_ids),
+                a.status.in_(OPEN),
+            )
+            .values(status="superseded", reason=SUPERSEDED)
+        )
 
     async def _settle(self, claimed: Delivery, **values: Any) -> bool:
         """Update the delivery if this claim is still the current one."""

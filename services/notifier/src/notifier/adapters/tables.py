@@ -55,7 +55,8 @@ alerts = Table(
     Column("recipient_unit", Text, nullable=False),
     Column("channel", Text, nullable=False),
     Column("recipient", Text, nullable=False),  # masked
-    Column("status", Text, nullable=False),  # pending | folded | sent | failed | cancelled
+    # pending | folded | sent | failed | cancelled | superseded
+    Column("status", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("message", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -71,6 +72,8 @@ alerts = Table(
     Column("reason", Text),  # why it failed or was called off
     Column("correlation_id", Text),
     Column("trace", JSONB),
+    # since revision 0005: a warning is not sent after its clock's due time
+    Column("expires_at", DateTime(timezone=True)),
     Index("alerts_by_complaint", "complaint_id", "created_at"),
     Index("alerts_by_delivery", "delivery_id"),
 )
@@ -85,7 +88,8 @@ deliveries = Table(
     Column("recipient", Text, nullable=False),  # masked
     Column("recipient_unit", Text, nullable=False),
     Column("language", Text, nullable=False),
-    Column("status", Text, nullable=False),  # pending | sending | sent | failed | cancelled
+    # pending | sending | sent | failed | cancelled | superseded
+    Column("status", Text, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("lease_until", DateTime(timezone=True)),

@@ -6,6 +6,10 @@ free text (summary, replies, notes, transfer reasons) never enters an alert. The
 exception is an extension's reason: the deciders are told why more time is asked, the owner
 why it was approved or refused; it appears in the body only, never in the subject (which is
 all an SMS carries).
+
+A text is a function of the log alone, never of when the notifier applied the event: a breach
+names its due time, not how late it is "now"; a later escalation step says how long after the
+due time it is told, as "at least" that late (it never goes out earlier).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ LEVELS = {
     "zh": {"branch": "分公司", "province": "省公司", "supervision": "监督专线", "hq": "总部"},
     "en": {"branch": "branch", "province": "province", "supervision": "supervision", "hq": "HQ"},
 }
+# A later escalation step: how long after the due time it is told (it goes out no earlier).
+LATE_STEP = {"zh": "，已超时至少 {late}", "en": " and is at least {late} late"}
 # The approved extension's new deadline, when the notifier saw the request it decides.
 NEW_DEADLINE = {"zh": "新的办结时限为 {until}。", "en": "The new deadline is {until}. "}
 ROLES = {
@@ -81,13 +87,13 @@ TEMPLATES = {
         ),
         "breached": (
             "【投诉 {complaint_id}】{clock}时限已超时",
-            "投诉 {complaint_id}（客户：{customer}）的{clock}时限已于 {due} 到期，"
-            "现已超时 {late}。责任单位：{unit}。{role}详情：{link}",
+            "投诉 {complaint_id}（客户：{customer}）的{clock}时限已于 {due} 到期{late}。"
+            "责任单位：{unit}。{role}详情：{link}",
         ),
         "escalated": (
             "【投诉 {complaint_id}】{clock}时限超时，已升级至{unit}",
-            "投诉 {complaint_id}（客户：{customer}）的{clock}时限已于 {due} 到期，"
-            "现已超时 {late}。责任单位：{from_unit}，已升级至{unit}。{role}详情：{link}",
+            "投诉 {complaint_id}（客户：{customer}）的{clock}时限已于 {due} 到期{late}。"
+            "责任单位：{from_unit}，已升级至{unit}。{role}详情：{link}",
         ),
         "resolved": (
             "【投诉 {complaint_id}】已办结",
@@ -132,12 +138,12 @@ TEMPLATES = {
         "breached": (
             "[Complaint {complaint_id}] {clock} clock breached",
             "The {clock} clock of complaint {complaint_id} (customer: {customer}) was due "
-            "{due} and is {late} late. Owner: {unit}. {role}Details: {link}",
+            "{due}{late}. Owner: {unit}. {role}Details: {link}",
         ),
         "escalated": (
             "[Complaint {complaint_id}] {clock} clock breached, escalated to {unit}",
             "The {clock} clock of complaint {complaint_id} (customer: {customer}) was due "
-            "{due} and is {late} late. Owner: {from_unit}; escalated to {unit}. "
+            "{due}{late}. Owner: {from_unit}; escalated to {unit}. "
             "{role}Details: {link}",
         ),
         "resolved": (
@@ -190,7 +196,7 @@ class AlertFacts:
     clock: str | None = None
     due_at: datetime | None = None
     remaining_seconds: int | None = None
-    late_seconds: int | None = None
+    late_seconds: int | None = None  # a later escalation step's offset from the due time
     from_unit: str | None = None
     until: datetime | None = None  # an extension's requested (or approved) new deadline
     reason: str | None = None  # an extension's reason, as its requester or decider wrote it
@@ -232,7 +238,9 @@ def render(kind: str, language: str, timezone: str, facts: AlertFacts) -> AlertT
         "clock": CLOCKS[language].get(facts.clock or "", facts.clock or ""),
         "due": local_time(facts.due_at, timezone) if facts.due_at else "",
         "remaining": span(facts.remaining_seconds or 0, language),
-        "late": span(facts.late_seconds or 0, language),
+        "late": LATE_STEP[language].format(late=span(facts.late_seconds, language))
+        if facts.late_seconds
+        else "",
         "from_unit": facts.from_unit or "",
         "until": until,
         "new_deadline": NEW_DEADLINE[language].format(until=until) if until else "",

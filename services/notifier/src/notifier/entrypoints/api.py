@@ -41,7 +41,8 @@ async def list_notifications(
     """Every alert recorded for a complaint, oldest first (recipients masked).
 
     `status` is `pending` (due or retrying), `folded` (waiting for its recipient's digest),
-    `sent`, `failed` or `cancelled` (a later escalation step the stopped clock made moot);
+    `sent`, `failed`, `cancelled` (a later escalation step the stopped clock made moot) or
+    `superseded` (a warning not sent: its clock was due, or stopped, before it went out);
     `scheduled_for` is when a later escalation step is due. Times are in the local offset of
     the recipient unit. A complaint the notifier has not heard of, or one the caller may not
     see (docs/workflow.md#who-sees-what), is 404 alike: what the caller may not see does not

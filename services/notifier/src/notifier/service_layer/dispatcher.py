@@ -1,6 +1,7 @@
 """The dispatcher: delivers due deliveries, retries with backoff, records every outcome.
 
-It claims due deliveries (up to its concurrency), sends each in its own task with its
+It claims due deliveries (up to its concurrency), leaves out the warnings whose clock is
+already due (`superseded`: the breach says more), sends each in its own task with its
 channel's timeout, and records the outcome in one transaction: the delivery and its alerts
 updated, `notification.sent` or `notification.failed` appended through the outbox, and for a
 permanent failure a dead-letter record. A failing receiver only delays its own deliveries.
@@ -130,6 +131,9 @@ class Dispatcher:
                 async with self.sessions.begin() as session:
                     await self.deliveries(session).mark_empty(delivery, self.now())
                 return
+            alerts = await self._drop_expired(delivery, alerts)
+            if not alerts:
+                return
             about = (a.complaint_id for a in alerts)
             with delivery_span(delivery.channel, delivery.kind, about) as span:
                 error = await self._attempt(self._compose(delivery, alerts))
@@ -140,6 +144,27 @@ class Dispatcher:
             raise
         except Exception:  # bookkeeping failed: the lease runs out and it is tried again
             log.exception("delivery not recorded", delivery_id=delivery.delivery_id)
+
+    async def _drop_expired(
+        self, delivery: Delivery, alerts: list[StoredAlert]
+    ) -> list[StoredAlert]:
+        """The alerts still worth sending: a warning whose due time has passed is superseded
+        (the breach says more), and a delivery left with nothing else is too."""
+        now = self.now()
+        expired = [a.alert_id for a in alerts if a.expires_at is not None and a.expires_at <= now]
+        if not expired:
+            return alerts
+        left = [a for a in alerts if a.alert_id not in expired]
+        async with self.sessions.begin() as session:
+            await self.deliveries(session).supersede(delivery, expired, now, whole=not left)
+        log.info(
+            "warning superseded by its due time",
+            delivery_id=delivery.delivery_id,
+            alerts=len(expired),
+        )
+        if not left:
+            DELIVERIES.labels(delivery.channel, "superseded").inc()
+        return left
 
     async def _attempt(self, message: Outgoing) -> DeliveryError | None:
         transport = self.transports.get(message.channel)

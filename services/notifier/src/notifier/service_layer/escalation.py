@@ -5,7 +5,7 @@
 - `complaint.escalated`: the unit routing holds accountable at once, the owner if the breach
   did not tell it, then the unit above the accountable unit and the province supervision line
   once the breach is as late as their steps say (scheduled alerts);
-- `sla.clock_stopped`: calls off the steps not yet due.
+- `sla.clock_stopped`: calls off the steps not yet due and the clock's warnings not yet sent.
 
 Each runs in the consumer's transaction with the inbox record and only touches the notifier's
 database.
@@ -112,9 +112,12 @@ class EscalationHandlers:
         about: str,
         **details: str,
     ) -> Plan:
-        """Each recipient at its step after the due time: now when that has passed, else
-        scheduled; a step after the clock stopped is moot and left out."""
-        now, plan = self.teller.now(), []
+        """Each recipient at its step after the due time: at once when the step is not after
+        the event (the breach and routing's escalation are dated at the due time), else
+        scheduled for it, however late the notifier applies the event (a step already past
+        then goes out at once); a step after the clock stopped is moot and left out. Decided
+        by the log alone: a replay records the same alerts."""
+        plan: Plan = []
         for recipient in told:
             step_at: datetime = breach.due_at + recipient.after
             if breach.stopped_at is not None and step_at > breach.stopped_at:
@@ -125,8 +128,8 @@ class EscalationHandlers:
                 about,
                 clock=clock,
                 due_at=breach.due_at,
-                late_seconds=int((max(now, step_at) - breach.due_at).total_seconds()),
+                late_seconds=int(recipient.after.total_seconds()),
                 **details,
             )
-            plan.append((recipient, alert, step_at if step_at > now else None))
+            plan.append((recipient, alert, step_at if step_at > envelope.time else None))
         return plan

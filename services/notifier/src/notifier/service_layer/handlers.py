@@ -132,12 +132,16 @@ class NotifierHandlers:
     async def alert_owner_of_warning(
         self, session: AsyncSession, envelope: Envelope, event: s.SlaWarning
     ) -> None:
+        """The owner, unless the log already breached this run of the clock (the breach alert
+        says more). Recorded however late it is applied: the dispatcher does not send it once
+        its due time has passed (`expires_at`), nor after the clock stopped."""
         stores = self.stores(session)
         t = self.teller
-        if event.due_at <= t.now():
-            log.info("warning superseded by its due time", clock=event.clock, point=event.point)
-            return  # the breach alert says more, and says it now
         facts = await t.facts(stores, envelope)
+        breach = facts.breach_of(event.clock)
+        if breach is not None and breach.due_at >= event.due_at:
+            log.info("warning after its breach", clock=event.clock, point=event.point)
+            return
         told = who.on_warning(t.org, facts, event.owner_unit)
         about = t.about(
             envelope,
@@ -148,7 +152,9 @@ class NotifierHandlers:
             remaining_seconds=event.remaining_seconds,
         )
         plan: Plan = [(u, about, None) for u in told]
-        await t.tell(stores, envelope, event, "warning", plan, clock=event.clock)
+        await t.tell(
+            stores, envelope, event, "warning", plan, clock=event.clock, expires_at=event.due_at
+        )
 
     async def alert_receiving_unit(
         self, session: AsyncSession, envelope: Envelope, event: c.Resolved

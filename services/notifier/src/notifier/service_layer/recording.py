@@ -31,6 +31,7 @@ class AlertDraft:
     clock: str | None = None
     urgent: bool = False  # a breach: never held back
     scheduled_for: datetime | None = None  # a later escalation step
+    expires_at: datetime | None = None  # a warning: not sent after its clock's due time
 
     @property
     def alert_id(self) -> str:
@@ -53,6 +54,7 @@ class AlertDraft:
             clock=self.clock,
             language=self.language,
             scheduled_for=self.scheduled_for,
+            expires_at=self.expires_at,
             correlation_id=cause.correlation_id or cause.id,
             trace=dict(cause.trace),
         )

@@ -94,8 +94,13 @@ class Teller:
         *,
         clock: str | None = None,
         urgent: bool = False,
+        expires_at: datetime | None = None,
     ) -> None:
-        """Record one alert per address of each planned recipient's contacts."""
+        """Record one alert per address of each planned recipient's contacts; one that
+        `expires_at` (a warning: its due time) is not sent after it.
+
+        `now` only places the deliveries (rate windows, when they are due); what is recorded
+        of each alert is a function of the event and the facts, so a replay records the same."""
         drafts: list[AlertDraft] = []
         for recipient, about, scheduled_for in plan:
             language = self.language_for(recipient.unit)
@@ -116,6 +121,7 @@ class Teller:
                     clock=clock,
                     urgent=urgent,
                     scheduled_for=scheduled_for,
+                    expires_at=expires_at,
                 )
                 for address in self._addresses(contacts)
             ]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.alert_store import ERASED_CUSTOMER, NewAlert, NewDelivery
-from ..adapters.delivery_store import Delivery, StoredAlert
+from ..adapters.delivery_store import SUPERSEDED, Delivery, StoredAlert
 from ..adapters.notifications import LISTED_NAMES
 from ..domain.facts import ComplaintFacts
 from ..domain.policy import Window
@@ -149,6 +149,14 @@ class FakeAlertStore:
         for row in self.tables.alerts.values():
             if row["delivery_id"] in ids:
                 row |= {"status": "cancelled", "reason": f"the {clock} clock stopped first"}
+            elif (
+                row["complaint_id"] == complaint_id
+                and row["clock"] == clock
+                and row["expires_at"] is not None
+                and row["status"] in OPEN
+                and self.tables.deliveries.get(row["delivery_id"], {}).get("status") == "pending"
+            ):
+                row |= {"status": "superseded", "reason": f"the {clock} clock stopped first"}
         return len(ids)
 
 
@@ -209,6 +217,15 @@ class FakeDeliveryStore:
 
     async def mark_empty(self, claimed: Delivery, now: datetime) -> None:
         self._settle(claimed, status="cancelled", finished_at=now)
+
+    async def supersede(
+        self, claimed: Delivery, alert_ids: list[str], now: datetime, *, whole: bool
+    ) -> None:
+        if whole and not self._settle(claimed, status="superseded", finished_at=now):
+            return
+        for row in self._open(claimed.delivery_id):
+            if row["alert_id"] in alert_ids:
+                row |= {"status": "superseded", "reason": SUPERSEDED}
 
     def _open(self, delivery_id: str) -> list[dict[str, Any]]:
         rows = [

@@ -132,3 +132,38 @@ async def test_forgetting_the_customer_takes_it_out_of_the_complaints_alert_text
     [other] = await stores.reads.alerts_of("c-2")
     assert mine["message"] == "投诉 c-1（客户：—）已分派"
     assert other["message"] == told
+
+
+async def warning(stores, alert_id: str, *, clock: str = "resolve", folded: bool = False) -> None:
+    """A warning of the clock (it expires at its due time) on a delivery of its own."""
+    expires = AT + timedelta(hours=1)
+    await stores.alerts.add_alert(
+        alert(alert_id, cause_type="sla.warning", role="owner", clock=clock, expires_at=expires)
+    )
+    await stores.alerts.add_delivery(delivery(alert_id, kind="digest" if folded else "single"))
+    await stores.alerts.attach(alert_id, alert_id, folded=folded)
+
+
+async def test_a_stopped_clock_supersedes_its_warnings_still_waiting(stores):
+    await warning(stores, "waiting")
+    await warning(stores, "in-a-digest", folded=True)
+    await warning(stores, "other-clock", clock="start")
+    await warning(stores, "going-out")
+    await stores.alerts.add_alert(alert("no-warning"))  # an escalation sent at once
+    await stores.alerts.add_delivery(delivery("no-warning"))
+    await stores.alerts.attach("no-warning", "no-warning", folded=False)
+    # A dispatcher claims everything, then gives back all but "going-out".
+    claimed = await stores.deliveries.claim(AT, 10, timedelta(minutes=1))
+    for other in claimed:
+        if other.delivery_id != "going-out":
+            assert await stores.deliveries.retry_later(other, AT, "x")
+
+    assert await stores.alerts.call_off("c-1", "resolve", AT) == 0  # no scheduled step
+    stopped = ("superseded", "the resolve clock stopped first")
+    assert await status_of(stores, "waiting") == stopped
+    assert await status_of(stores, "in-a-digest") == stopped
+    for kept in ("other-clock", "going-out", "no-warning"):
+        assert (await status_of(stores, kept))[0] == "pending"
+    # Its delivery is left to the dispatcher: nothing to carry, it is cancelled when claimed.
+    assert await stores.alerts.lock_delivery_status("waiting") == "pending"
+    assert await stores.deliveries.open_alerts("waiting") == []

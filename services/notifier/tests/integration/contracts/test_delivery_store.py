@@ -11,8 +11,15 @@ AT = datetime(2026, 11, 23, 2, 15, tzinfo=UTC)
 LEASE = timedelta(minutes=1)
 
 
-async def deliver(stores, delivery_id: str, due: datetime = AT, alerts: int = 1) -> None:
-    """A pending delivery carrying `alerts` alerts (`<delivery_id>/<n>`)."""
+async def deliver(
+    stores,
+    delivery_id: str,
+    due: datetime = AT,
+    alerts: int = 1,
+    expires_at: datetime | None = None,
+) -> None:
+    """A pending delivery carrying `alerts` warnings (`<delivery_id>/<n>`) that expire at
+    `expires_at` (else never)."""
     await stores.alerts.add_delivery(
         NewDelivery(
             delivery_id=delivery_id,
@@ -44,6 +51,7 @@ async def deliver(stores, delivery_id: str, due: datetime = AT, alerts: int = 1)
                 scheduled_for=None,
                 correlation_id="corr",
                 trace={"traceparent": "00-abc-def-01"},
+                expires_at=expires_at if n == 0 else None,
             )
         )
         await stores.alerts.attach(alert_id, delivery_id, folded=alerts > 1)
@@ -135,4 +143,33 @@ async def test_a_delivery_left_with_nothing_to_carry_is_cancelled(stores):
     assert await stores.deliveries.open_alerts("d-1") == []
     await stores.deliveries.mark_empty(claimed, AT)
     assert await stores.alerts.lock_delivery_status("d-1") == "cancelled"
+    assert await stores.deliveries.next_due() is None
+
+
+async def test_superseded_warnings_leave_the_delivery_and_the_rest_goes_on(stores):
+    due = AT - timedelta(minutes=1)
+    await deliver(stores, "digest", alerts=2, expires_at=due)
+    [claimed] = await stores.deliveries.claim(AT, 10, LEASE)
+    carried = await stores.deliveries.open_alerts("digest")
+    assert [a.expires_at for a in carried] == [due, None]
+    await stores.deliveries.supersede(claimed, ["digest/0"], AT, whole=False)
+    rows = await listed(stores)
+    assert (rows["digest/0"]["status"], rows["digest/0"]["reason"]) == (
+        "superseded",
+        "its clock was due before it went out",
+    )
+    assert [a.alert_id for a in await stores.deliveries.open_alerts("digest")] == ["digest/1"]
+    assert await stores.alerts.lock_delivery_status("digest") == "sending"
+    assert [a.alert_id for a in await stores.deliveries.mark_sent(claimed, AT)] == ["digest/1"]
+
+
+async def test_a_delivery_of_superseded_warnings_only_is_superseded_by_its_current_claim(stores):
+    await deliver(stores, "d-1", expires_at=AT)
+    [stale] = await stores.deliveries.claim(AT, 10, LEASE)
+    [current] = await stores.deliveries.claim(AT + 2 * LEASE, 10, LEASE)  # the lease ran out
+    await stores.deliveries.supersede(stale, ["d-1/0"], AT, whole=True)
+    assert (await listed(stores))["d-1/0"]["status"] == "pending"  # not its claim any more
+    await stores.deliveries.supersede(current, ["d-1/0"], AT, whole=True)
+    assert (await listed(stores))["d-1/0"]["status"] == "superseded"
+    assert await stores.alerts.lock_delivery_status("d-1") == "superseded"
     assert await stores.deliveries.next_due() is None
