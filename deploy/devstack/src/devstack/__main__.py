@@ -2,6 +2,8 @@
 under `.devstack` for the next run. `python -m devstack reset`: delete what it kept.
 
 `DEVSTACK_FRESH=1` (`make run FRESH=1`) deletes the kept data before starting.
+`DEVSTACK_DIR`, `DEVSTACK_PG_PORT`, `DEVSTACK_BROKER_PORT` and `DEVSTACK_PORT_BASE` run a
+second one elsewhere (another directory, other ports), as the first-sign-in browser test does.
 """
 
 from __future__ import annotations
@@ -29,23 +31,37 @@ from .postgres import EmbeddedPostgres
 from .stack import ROOT, SERVICES, Stack, StackConfig
 
 WORKDIR = ROOT / ".devstack"
-ACCOUNTS_FILE = WORKDIR / "dashboard-accounts.yaml"
+ACCOUNTS = "dashboard-accounts.yaml"  # in the workdir
 KEPT = ("pgdata", "logs")  # what `reset` deletes; the accounts file is rewritten at each start
+PORT_BASE = 8000  # intake at the base + 1 … dashboard at the base + 5
+
+
+def workdir() -> Path:
+    """`DEVSTACK_DIR`, else `.devstack` in the repository."""
+    return Path(os.environ.get("DEVSTACK_DIR") or WORKDIR).resolve()
+
+
+def service_ports() -> dict[str, int]:
+    """`DEVSTACK_PORT_BASE` + 1 … + 5, in the order of `SERVICES` (8001 … 8005 by default)."""
+    base = int(os.environ.get("DEVSTACK_PORT_BASE") or PORT_BASE)
+    return {spec.name: base + n for n, spec in enumerate(SERVICES, start=1)}
 
 
 def config_from_environment() -> StackConfig:
     external_dbs = {
         s.url_variable: os.environ[s.url_variable] for s in SERVICES if s.url_variable in os.environ
     }
+    directory = workdir()
     return StackConfig(
-        workdir=WORKDIR,
+        workdir=directory,
         pg_port=int(os.environ.get("DEVSTACK_PG_PORT", "5544")),
         broker_port=int(os.environ.get("DEVSTACK_BROKER_PORT", "9092")),
+        service_ports=service_ports(),
         org_file=Path(os.environ.get("ORG_DIRECTORY", str(ROOT / "deploy/demo/organisation.yaml"))),
         jwt_secret=os.environ.get("JWT_SECRET", DEV_JWT_SECRET),
         external_kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
         external_databases=external_dbs,
-        dashboard_accounts_file=ACCOUNTS_FILE,
+        dashboard_accounts_file=directory / ACCOUNTS,
         keep_data=True,
         health_timeout=180.0,  # the first start on a busy machine can be slow
     )

@@ -12,6 +12,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_run(count: int, attempts: int = 50) -> int:
+    """The first of `count` consecutive ports that are free now (for `DEVSTACK_PORT_BASE`,
+    the port before the first)."""
+    for _ in range(attempts):
+        first = free_port()
+        if first + count > 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free ports after {attempts} attempts")
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     """Whether something accepts connections on the port."""
     try:
