@@ -6,26 +6,17 @@ and categories it uses, and the names and Chinese texts of its complaints, repli
 from __future__ import annotations
 
 import random
+import typing
 from zoneinfo import ZoneInfo
+
+from complaints_shared.contracts.complaint_events import Channel
 
 SEED = 20_261_123
 TZ = ZoneInfo("Asia/Shanghai")
 PROVINCES = ("YN", "GD")
 BRANCHES = {"YN": ("YN-KM", "YN-DL", "YN-QJ"), "GD": ("GD-GZ", "GD-SZ")}
 LINES = ("deposits", "loans", "cards", "logistics")
-CHANNELS = (
-    "assistance_line",
-    "hotline",
-    "supervision_line",
-    "on_site",
-    "department",
-    "opinion_book",
-    "media",
-    "letter",
-    "consumer_hotline",
-    "email",
-    "online",
-)
+CHANNELS: tuple[str, ...] = typing.get_args(Channel)  # every channel, in the contract's order
 COMPANY_CATEGORIES = (
     "attitude",
     "service_quality",
