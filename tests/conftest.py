@@ -90,9 +90,11 @@ def system() -> Iterator[System]:
         stack.start()
         yield System(stack, proxy, accounts)
     finally:
+        # Read before the stop: a service stopped while a reply is on its way makes PostgreSQL log
+        # "connection to client lost", which says nothing about what the services did.
+        logged = problems_of(stack.postgres) if stack.postgres else []
         stack.stop()
         proxy.stop()
-        logged = problems_of(stack.postgres) if stack.postgres else []
         if not os.environ.get("KEEP_SYSTEM_LOGS"):
             shutil.rmtree(workdir, ignore_errors=True)
         else:

@@ -110,8 +110,10 @@ def traced(receiver: OtlpReceiver, webhook: str) -> Iterator[Stack]:
         stack.start()
         yield stack
     finally:
-        stack.stop()
+        # Read before the stop: a service stopped while a reply is on its way makes PostgreSQL log
+        # "connection to client lost", which says nothing about what the services did.
         logged = problems_of(stack.postgres) if stack.postgres else []
+        stack.stop()
         if os.environ.get("KEEP_SYSTEM_LOGS"):
             print(f"traced stack logs kept in {workdir / 'logs'}")
         else:
