@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from complaints_shared.messaging.kafka import create_topics
+from complaints_shared.migrations import upgrade
 
 from .broker import TansuBroker
 from .ports import free_port
@@ -45,6 +47,16 @@ def running_postgres(
             server.stop()
 
 
+async def migrated_database(postgres: EmbeddedPostgres, package: str) -> str:
+    """A fresh database on the server, named at random, migrated to the newest revision of
+    the service `package` (its import name, as `upgrade` takes it); its URL."""
+    database = f"{package}_{uuid.uuid4().hex[:8]}"
+    postgres.create_database(database)
+    url = postgres.url(database)
+    await asyncio.to_thread(upgrade, package, url)  # alembic runs its own event loop
+    return url
+
+
 @contextmanager
 def running_broker(partitions: int) -> Iterator[TansuBroker]:
     """A fresh broker with the topics created, `partitions` each."""
@@ -55,3 +67,19 @@ def running_broker(partitions: int) -> Iterator[TansuBroker]:
         yield server
     finally:
         server.stop()
+
+
+def broker_fixture(partitions: int) -> Callable[[], Iterator[TansuBroker]]:
+    """`running_broker(partitions)` as a generator function named `broker`, for a test module
+    to make its fixture of: `broker = pytest.fixture(scope="module")(broker_fixture(3))`.
+
+    A factory rather than a fixture, so that this package needs no pytest and each module
+    says how long its broker lives and how many partitions it wants.
+    """
+
+    def broker() -> Iterator[TansuBroker]:
+        """A fresh broker for the life of the fixture, its topics of `partitions` each."""
+        with running_broker(partitions) as server:
+            yield server
+
+    return broker

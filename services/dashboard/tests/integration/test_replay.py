@@ -4,54 +4,36 @@ by the same handler; equal, until one row of the live projection is changed."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
-from complaints_shared.migrations import upgrade
 from complaints_shared.replay.command import run_replay
-from complaints_shared.runtime import Plumbing
-from complaints_shared.testing.replay import apply_live, check, lifecycles, publish
+from complaints_shared.testing.replay import apply_live, check, lifecycles, publish, replay_plumbing
 from dashboard.adapters import tables
 from dashboard.adapters.repository import SqlProjection
 from dashboard.config import DashboardSettings
 from dashboard.replay import dashboard_replay
 from dashboard.service_layer.projection import DashboardProjection
 from devstack.broker import TansuBroker
-from devstack.fixtures import running_broker
+from devstack.fixtures import broker_fixture, migrated_database
 from devstack.postgres import EmbeddedPostgres
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    with running_broker(3) as server:
-        yield server
+broker = pytest.fixture(scope="module")(broker_fixture(3))
 
 
 async def test_replay_check_passes_then_names_a_corrupted_row(
     postgres: EmbeddedPostgres, broker: TansuBroker
 ) -> None:
-    database = f"dashboard_replay_{uuid.uuid4().hex[:8]}"
-    postgres.create_database(database)
-    url = postgres.url(database)
-    await asyncio.to_thread(upgrade, "dashboard", url)
+    url = await migrated_database(postgres, "dashboard")
     settings = DashboardSettings(
         DASHBOARD_DATABASE_URL=url, kafka_bootstrap_servers=broker.bootstrap
     )
-    plumbing = Plumbing.build(
-        service="dashboard",
-        settings=settings,
-        database_url=url,
-        outbox_table=tables.outbox,
-        processed_table=tables.processed_events,
-    )
-    try:
+    async with replay_plumbing("dashboard", settings, url, tables) as plumbing:
         consumer = plumbing.consumer(DashboardProjection(SqlProjection).registry())
         start = datetime.now(UTC) - timedelta(days=2)
         await publish(broker.bootstrap, lifecycles(4, start))
@@ -78,5 +60,3 @@ async def test_replay_check_passes_then_names_a_corrupted_row(
         async with plumbing.engine.connect() as conn:
             copied = await conn.execute(text("SELECT count(*) FROM replay.complaint_snapshots"))
             assert copied.scalar() == 49
-    finally:
-        await plumbing.engine.dispose()

@@ -4,9 +4,6 @@ memory by the same projection; equal, until one row of the live read model is ch
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,13 +11,11 @@ import pytest
 from sqlalchemy import text
 
 from complaints_shared.contracts.base import Event
-from complaints_shared.migrations import upgrade
 from complaints_shared.organisation import load_organisation
 from complaints_shared.replay.command import run_replay
-from complaints_shared.runtime import Plumbing
-from complaints_shared.testing.replay import apply_live, check, lifecycles, publish
+from complaints_shared.testing.replay import apply_live, check, lifecycles, publish, replay_plumbing
 from devstack.broker import TansuBroker
-from devstack.fixtures import running_broker
+from devstack.fixtures import broker_fixture, migrated_database
 from devstack.postgres import EmbeddedPostgres
 from intake.adapters import tables
 from intake.config import IntakeSettings
@@ -31,29 +26,16 @@ pytestmark = pytest.mark.integration
 DEMO_ORG = Path(__file__).parents[4] / "deploy/demo/organisation.yaml"
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    with running_broker(3) as server:
-        yield server
+broker = pytest.fixture(scope="module")(broker_fixture(3))
 
 
 async def test_replay_check_passes_then_names_a_corrupted_row(
     postgres: EmbeddedPostgres, broker: TansuBroker
 ) -> None:
-    database = f"intake_replay_{uuid.uuid4().hex[:8]}"
-    postgres.create_database(database)
-    url = postgres.url(database)
-    await asyncio.to_thread(upgrade, "intake", url)
+    url = await migrated_database(postgres, "intake")
     org = load_organisation(DEMO_ORG)
     settings = IntakeSettings(INTAKE_DATABASE_URL=url, kafka_bootstrap_servers=broker.bootstrap)
-    plumbing = Plumbing.build(
-        service="intake",
-        settings=settings,
-        database_url=url,
-        outbox_table=tables.outbox,
-        processed_table=tables.processed_events,
-    )
-    try:
+    async with replay_plumbing("intake", settings, url, tables) as plumbing:
         consumer = plumbing.consumer({Event: Projection(org).project})
         start = datetime.now(UTC) - timedelta(days=2)
         await publish(broker.bootstrap, lifecycles(4, start))
@@ -83,5 +65,3 @@ async def test_replay_check_passes_then_names_a_corrupted_row(
         async with plumbing.engine.connect() as conn:
             copied = await conn.execute(text("SELECT count(*) FROM replay.timeline_entries"))
             assert copied.scalar() == 49
-    finally:
-        await plumbing.engine.dispose()

@@ -6,9 +6,6 @@ records alerts but never delivers one."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +15,11 @@ from sqlalchemy import text
 
 from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.messaging.consumer import Handler
-from complaints_shared.migrations import upgrade
 from complaints_shared.organisation import load_organisation
 from complaints_shared.replay.command import run_replay
-from complaints_shared.runtime import Plumbing
-from complaints_shared.testing.replay import apply_live, check, lifecycles, publish
+from complaints_shared.testing.replay import apply_live, check, lifecycles, publish, replay_plumbing
 from devstack.broker import TansuBroker
-from devstack.fixtures import running_broker
+from devstack.fixtures import broker_fixture, migrated_database
 from devstack.postgres import EmbeddedPostgres
 from notifier.adapters import tables
 from notifier.bootstrap import sql_stores
@@ -39,10 +34,7 @@ DEMO_ORG = Path(__file__).parents[4] / "deploy/demo/organisation.yaml"
 LAG = timedelta(hours=6)  # how long after an event the live consumer applies it
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    with running_broker(3) as server:
-        yield server
+broker = pytest.fixture(scope="module")(broker_fixture(3))
 
 
 class Lagging:
@@ -62,24 +54,14 @@ class Lagging:
 async def test_replay_check_passes_then_names_a_corrupted_row(
     postgres: EmbeddedPostgres, broker: TansuBroker
 ) -> None:
-    database = f"notifier_replay_{uuid.uuid4().hex[:8]}"
-    postgres.create_database(database)
-    url = postgres.url(database)
-    await asyncio.to_thread(upgrade, "notifier", url)
+    url = await migrated_database(postgres, "notifier")
     org = load_organisation(DEMO_ORG)
     settings = NotifierSettings(
         NOTIFIER_DATABASE_URL=url,
         kafka_bootstrap_servers=broker.bootstrap,
         org_directory=str(DEMO_ORG),
     )
-    plumbing = Plumbing.build(
-        service="notifier",
-        settings=settings,
-        database_url=url,
-        outbox_table=tables.outbox,
-        processed_table=tables.processed_events,
-    )
-    try:
+    async with replay_plumbing("notifier", settings, url, tables) as plumbing:
         clock = Lagging()
         limit = RateLimit(
             settings.alert_rate_limit, timedelta(seconds=settings.alert_rate_window_seconds)
@@ -124,5 +106,3 @@ async def test_replay_check_passes_then_names_a_corrupted_row(
             assert tables_there.scalar() == 2
             after = (await conn.execute(text("SELECT count(*) FROM deliveries"))).scalar()
             assert after == deliveries
-    finally:
-        await plumbing.engine.dispose()

@@ -4,9 +4,6 @@ same handlers; equal, until one row of the live table is changed."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,13 +11,11 @@ import pytest
 from sqlalchemy import text
 
 from complaints_shared.messaging.consumer import LogConsumer
-from complaints_shared.migrations import upgrade
 from complaints_shared.organisation import load_organisation
 from complaints_shared.replay.command import run_replay
-from complaints_shared.runtime import Plumbing
-from complaints_shared.testing.replay import apply_live, check, lifecycles, publish
+from complaints_shared.testing.replay import apply_live, check, lifecycles, publish, replay_plumbing
 from devstack.broker import TansuBroker
-from devstack.fixtures import running_broker
+from devstack.fixtures import broker_fixture, migrated_database
 from devstack.postgres import EmbeddedPostgres
 from routing.adapters import tables
 from routing.adapters.repository import SqlRouteStore
@@ -32,29 +27,16 @@ pytestmark = pytest.mark.integration
 DEMO_ORG = Path(__file__).parents[4] / "deploy/demo/organisation.yaml"
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    with running_broker(3) as server:
-        yield server
+broker = pytest.fixture(scope="module")(broker_fixture(3))
 
 
 async def test_replay_check_passes_then_names_a_corrupted_row(
     postgres: EmbeddedPostgres, broker: TansuBroker
 ) -> None:
-    database = f"routing_replay_{uuid.uuid4().hex[:8]}"
-    postgres.create_database(database)
-    url = postgres.url(database)
-    await asyncio.to_thread(upgrade, "routing", url)
+    url = await migrated_database(postgres, "routing")
     org = load_organisation(DEMO_ORG)
     settings = RoutingSettings(ROUTING_DATABASE_URL=url, kafka_bootstrap_servers=broker.bootstrap)
-    plumbing = Plumbing.build(
-        service="routing",
-        settings=settings,
-        database_url=url,
-        outbox_table=tables.outbox,
-        processed_table=tables.processed_events,
-    )
-    try:
+    async with replay_plumbing("routing", settings, url, tables) as plumbing:
         handlers = RoutingHandlers(org, plumbing.outbox, routes=SqlRouteStore)
         consumer: LogConsumer = plumbing.consumer(handlers.registry())
         start = datetime.now(UTC) - timedelta(days=2)
@@ -92,5 +74,3 @@ async def test_replay_check_passes_then_names_a_corrupted_row(
                 text("SELECT owner_unit FROM complaint_routes WHERE complaint_id = 'RP-0002'")
             )
             assert live.scalar() == "YN-DL"
-    finally:
-        await plumbing.engine.dispose()

@@ -5,20 +5,16 @@ then folded again from the log; equal, until one clock of the live projection is
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from complaints_shared.migrations import upgrade
 from complaints_shared.organisation import load_organisation
-from complaints_shared.runtime import Plumbing
-from complaints_shared.testing.replay import apply_live, lifecycles, publish
+from complaints_shared.testing.replay import apply_live, lifecycles, publish, replay_plumbing
 from devstack.broker import TansuBroker
-from devstack.fixtures import running_broker
+from devstack.fixtures import broker_fixture, migrated_database
 from devstack.postgres import EmbeddedPostgres
 from sla_monitor import replay
 from sla_monitor.adapters import tables
@@ -30,33 +26,20 @@ pytestmark = pytest.mark.integration
 DEMO_ORG = Path(__file__).parents[4] / "deploy/demo/organisation.yaml"
 
 
-@pytest.fixture(scope="module")
-def broker() -> Iterator[TansuBroker]:
-    with running_broker(3) as server:
-        yield server
+broker = pytest.fixture(scope="module")(broker_fixture(3))
 
 
 async def test_replay_check_passes_then_names_a_corrupted_row(
     postgres: EmbeddedPostgres, broker: TansuBroker, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    database = f"sla_replay_{uuid.uuid4().hex[:8]}"
-    postgres.create_database(database)
-    url = postgres.url(database)
-    await asyncio.to_thread(upgrade, "sla_monitor", url)
+    url = await migrated_database(postgres, "sla_monitor")
     org = load_organisation(DEMO_ORG)
     settings = SlaSettings(
         SLA_MONITOR_DATABASE_URL=url,
         kafka_bootstrap_servers=broker.bootstrap,
         org_directory=str(DEMO_ORG),
     )
-    plumbing = Plumbing.build(
-        service="sla-monitor",
-        settings=settings,
-        database_url=url,
-        outbox_table=tables.outbox,
-        processed_table=tables.processed_events,
-    )
-    try:
+    async with replay_plumbing("sla-monitor", settings, url, tables) as plumbing:
         stores = sql_stores(plumbing.sessions, plumbing.outbox, plumbing.inbox)
         projector = ClockProjector(org, settings.policy(), asyncio.Event(), stores)
         consumer = plumbing.consumer(projector.registry())
@@ -73,5 +56,3 @@ async def test_replay_check_passes_then_names_a_corrupted_row(
             )
         assert await replay._replay(settings, check=True) == 1
         assert "clocks [RP-0001, resolve] owner_unit: live 'YN-DL'" in capsys.readouterr().out
-    finally:
-        await plumbing.engine.dispose()

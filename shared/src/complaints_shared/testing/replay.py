@@ -4,16 +4,19 @@ live consumer applying it, and `--check` run in process.
 `lifecycle` writes what the services would: intake's receipt and actions, routing's
 assignment, report and escalation, the SLA monitor's clock events, an erasure; `publish` adds
 a repeated record (the consumers drop it by its id) and one that does not decode (they
-dead-letter it).
+dead-letter it); `replay_plumbing` wires the service under test on its database, as its live
+consumer runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import Table
 
 from ..contracts import complaint_events as c
 from ..contracts import personal_data_events as p
@@ -25,8 +28,36 @@ from ..contracts.topics import COMPLAINT_EVENTS
 from ..messaging.consumer import LogConsumer
 from ..messaging.log_reader import read_log
 from ..replay.command import Replay, run_replay
+from ..runtime import Plumbing
+from ..settings import ServiceSettings
 
 OUTLET, BRANCH, PROVINCE_LINE = "YN-KM-01", "YN-KM", "YN"  # of deploy/demo/organisation.yaml
+
+
+class MessagingTables(Protocol):
+    """A service's `adapters.tables` module, as far as its plumbing needs it."""
+
+    outbox: Table
+    processed_events: Table
+
+
+@asynccontextmanager
+async def replay_plumbing(
+    service: str, settings: ServiceSettings, database_url: str, tables: MessagingTables
+) -> AsyncIterator[Plumbing]:
+    """The service's plumbing on the database, as the live consumer runs on it; its engine is
+    disposed of on the way out."""
+    plumbing = Plumbing.build(
+        service=service,
+        settings=settings,
+        database_url=database_url,
+        outbox_table=tables.outbox,
+        processed_table=tables.processed_events,
+    )
+    try:
+        yield plumbing
+    finally:
+        await plumbing.engine.dispose()
 
 
 def envelope(cid: str, at: datetime, event: Event, source: str) -> Envelope:
