@@ -20,17 +20,19 @@ from complaints_shared.replay.compare import Compared
 from complaints_shared.replay.copies import in_utc
 from complaints_shared.replay.journal import Journal
 
-from .adapters.repository import (
-    RUN_COLUMNS,
+from .adapters.projection_rows import (
     complaint_of,
     complaint_values,
+    in_read_order,
+    run_of,
     run_rows,
+    sample_of,
     sample_rows,
     snapshot_columns,
 )
 from .adapters.tables import clock_runs, complaint_snapshots, complaints, samples, timeline_entries
 from .config import DashboardSettings
-from .domain.model import ClockRun, Complaint, Sample
+from .domain.model import Complaint
 from .service_layer.projection import DashboardProjection
 
 COMPLAINTS, RUNS, SAMPLES = "complaints", "runs", "samples"
@@ -64,17 +66,10 @@ class ReplayProjection:
         if row is None:
             return Complaint(complaint_id)
         complaint = complaint_of(row)
-        runs = self.journal.get(RUNS, complaint_id, ())
-        complaint.runs = sorted(
-            (ClockRun(**{n: r[n] for n in RUN_COLUMNS}) for r in runs),
-            key=lambda r: (r.clock, r.run),
-        )
+        complaint.runs = [run_of(r) for r in self.journal.get(RUNS, complaint_id, ())]
         kept = self.journal.get(SAMPLES, complaint_id, {}).values()
-        complaint.samples = sorted(
-            (Sample(s["measure"], s["unit"], s["at"], s["seconds"]) for s in kept),
-            key=lambda s: (s.at, s.measure, s.unit),
-        )
-        return complaint
+        complaint.samples = [sample_of(s) for s in kept]
+        return in_read_order(complaint)
 
     async def save(self, complaint: Complaint) -> None:
         cid = complaint.complaint_id

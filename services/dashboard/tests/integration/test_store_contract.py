@@ -19,12 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from complaints_shared.contracts import complaint_events as c
 from complaints_shared.workflow.visibility import Involvement
-from dashboard.adapters.repository import (
-    ProjectionReader,
-    ProjectionStore,
-    SqlProjection,
-    sql_reading,
-)
+from dashboard.adapters.projection_interfaces import ProjectionReader, ProjectionStore
+from dashboard.adapters.repository import SqlProjection, sql_reading
 from dashboard.domain.model import Complaint, Sample
 from dashboard.domain.scope import Reach
 from dashboard.testing.fakes import FakeProjection

@@ -74,7 +74,7 @@ def test_a_complaint_no_unit_is_involved_in_yet_is_unknown_even_to_hq():
 
 
 def _within(found, involvement: Involvement) -> bool:
-    """What the repository's SQL selects for a reach (`adapters.repository._within`)."""
+    """What the repository's SQL selects for a reach (`adapters.projection_reads._within`)."""
     if found is None:
         return bool(involvement.involved)
     if found.units & involvement.involved:

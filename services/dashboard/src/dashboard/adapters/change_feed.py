@@ -15,7 +15,7 @@ import contextlib
 
 from complaints_shared.messaging.loops import listening, retry_forever, wait_for_wake
 
-from .repository import Reading
+from .projection_interfaces import Reading
 from .tables import CHANGES_CHANNEL
 
 

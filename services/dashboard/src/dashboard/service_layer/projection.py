@@ -17,8 +17,9 @@ from complaints_shared.contracts.envelope import Envelope
 from complaints_shared.contracts.personal_data_events import PersonalDataErased
 from complaints_shared.messaging.consumer import Handler
 
+from ..adapters.projection_interfaces import ProjectionStore
 from ..adapters.report_store import ReportFactStore
-from ..adapters.repository import ProjectionStore, SqlProjection
+from ..adapters.repository import SqlProjection
 from ..domain.fold import apply
 from ..domain.report_facts import facts_of
 from ..domain.timeline import public_data

@@ -23,7 +23,7 @@ from complaints_shared.workflow.lifecycle import stays
 from complaints_shared.workflow.local_time import local_to
 from complaints_shared.workflow.visibility import sight_of
 
-from ..adapters.repository import Reading
+from ..adapters.projection_interfaces import Reading
 from ..domain import live, period
 from ..domain.model import Complaint
 from ..domain.scope import Scope, grouper, label, reach, shows, unit_timezones

@@ -22,9 +22,9 @@ from typing import Any
 from complaints_shared.contracts.base import Event
 
 from ..adapters import snapshots
-from ..adapters.repository import Change, ProjectionReader, snapshot_columns
+from ..adapters.projection_interfaces import Change, ProjectionReader
+from ..adapters.projection_rows import in_read_order, snapshot_columns, visit_due
 from ..domain.fold import apply
-from ..domain.live import AFTER_RESOLUTION
 from ..domain.model import FINAL_STATUSES, Complaint
 from ..domain.scope import Reach
 from ..domain.timeline import Entry, public_data
@@ -104,7 +104,7 @@ class FakeProjection:
 
     async def load(self, complaint_id: str) -> Complaint:
         found = self.complaints.get(complaint_id)
-        return _sorted(deepcopy(found)) if found else Complaint(complaint_id)
+        return in_read_order(deepcopy(found)) if found else Complaint(complaint_id)
 
     async def save(self, complaint: Complaint) -> None:
         saved = deepcopy(complaint)
@@ -142,19 +142,15 @@ class FakeProjection:
         def recent(c: Complaint) -> bool:
             return c.received_at is not None and received_from <= c.received_at < received_to
 
-        def due_after_resolution(c: Complaint) -> bool:
-            return any(r.active for r in c.runs if r.clock in AFTER_RESOLUTION)
-
         return [
-            _sorted(deepcopy(c))
+            in_read_order(deepcopy(c))
             for c in self.complaints.values()
-            if _within(reach, c)
-            and (c.status not in FINAL_STATUSES or recent(c) or due_after_resolution(c))
+            if _within(reach, c) and (c.status not in FINAL_STATUSES or recent(c) or visit_due(c))
         ]
 
     async def one(self, complaint_id: str) -> Complaint | None:
         found = self.complaints.get(complaint_id)
-        return _sorted(deepcopy(found)) if found else None
+        return in_read_order(deepcopy(found)) if found else None
 
     async def in_scope_at(
         self,
@@ -230,10 +226,3 @@ def _within_columns(reach: Reach | None, columns: dict[str, Any]) -> bool:
     return bool(reach.units & involved) or (
         not columns["restricted"] and bool(reach.unrestricted & involved)
     )
-
-
-def _sorted(c: Complaint) -> Complaint:
-    """Runs and samples in the order the SQL store reads them back."""
-    c.runs.sort(key=lambda r: (r.clock, r.run))
-    c.samples.sort(key=lambda s: (s.at, s.measure, s.unit))
-    return c
