@@ -1,7 +1,8 @@
 """OpenTelemetry tracing: one trace per hop, linked across Kafka by the W3C trace context.
 
-Spans are always created (so logs carry trace ids and context propagates). Where they go is
-chosen by the standard variables, read here: `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`
+Trace ids are always made (logs carry them, the context propagates); spans are recorded only
+while an exporter takes them (`trace_sampling`). Where they go is chosen by the standard
+variables, read here: `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`
 or unset; a comma-separated list is allowed), `OTEL_EXPORTER_OTLP_ENDPOINT` (or
 `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, used as is) and `OTEL_EXPORTER_OTLP_PROTOCOL`, which
 must be `http/protobuf` (the only transport installed). The SDK reads the rest itself
@@ -39,6 +40,7 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from .settings import ConfigurationError
+from .trace_sampling import WhileExported
 
 CONVERSATION_ID = "messaging.message.conversation_id"
 COMPLAINT_ID = "complaint.id"
@@ -47,6 +49,7 @@ HTTP_PROTOBUF = "http/protobuf"
 
 _complaint: ContextVar[str | None] = ContextVar("complaint_id", default=None)
 _instrumented = False
+_exporting: list[ExportProcessor] = []  # every export processor added, attached or not
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -99,6 +102,7 @@ def configure_tracing(service: str, environ: Mapping[str, str] | None = None) ->
         provider = current
     else:
         provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        provider.sampler = WhileExported(provider.sampler, exported)  # before any tracer
         provider.add_span_processor(ComplaintIdProcessor())
         trace.set_tracer_provider(provider)
     add_exporters(provider, exporters)
@@ -111,7 +115,13 @@ def add_exporters(provider: TracerProvider, exporters: list[SpanExporter]) -> li
     processors = [ExportProcessor(BatchSpanProcessor(exporter)) for exporter in exporters]
     for processor in processors:
         provider.add_span_processor(processor)
+    _exporting.extend(processors)
     return processors
+
+
+def exported() -> bool:
+    """Whether an exporter is attached: spans are recorded only then."""
+    return any(processor.attached for processor in _exporting)
 
 
 def instrument_libraries() -> None:
