@@ -8,7 +8,7 @@ or unset; a comma-separated list is allowed), `OTEL_EXPORTER_OTLP_ENDPOINT` (or
 must be `http/protobuf` (the only transport installed). The SDK reads the rest itself
 (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`, ...).
 
-What is traced: HTTP in (FastAPI) and out (httpx), SQL (SQLAlchemy; statements outside a
+What is traced, once an exporter is configured: HTTP in (FastAPI) and out (httpx), SQL (SQLAlchemy; statements outside a
 request, a record or a send are dropped rather than exported, or the pollers would flood the
 trace store), the relay's `send complaint-events` (continuing the request that wrote the
 outbox row), a `receive complaint-events` span per record (a child of the producer's span) and
@@ -93,8 +93,8 @@ def _otlp_exporter(environ: Mapping[str, str]) -> SpanExporter:
 
 def configure_tracing(service: str, environ: Mapping[str, str] | None = None) -> TracerProvider:
     """Install the tracer provider (once per process) with the exporters the environment asks
-    for, and instrument SQLAlchemy and httpx. Called again (tests), it adds the exporters to
-    the provider already installed."""
+    for, and, when there are any, instrument SQLAlchemy and httpx. Called again (tests), it
+    adds the exporters to the provider already installed."""
     environ = os.environ if environ is None else environ
     exporters = exporters_from(environ)  # a bad setting refuses before anything is installed
     current = trace.get_tracer_provider()
@@ -106,7 +106,8 @@ def configure_tracing(service: str, environ: Mapping[str, str] | None = None) ->
         provider.add_span_processor(ComplaintIdProcessor())
         trace.set_tracer_provider(provider)
     add_exporters(provider, exporters)
-    instrument_libraries()
+    if exporters:  # SQL and outgoing HTTP spans cost CPU on every statement, even unrecorded
+        instrument_libraries()
     return provider
 
 

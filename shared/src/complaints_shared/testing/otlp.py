@@ -17,7 +17,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
-from ..telemetry import add_exporters, configure_tracing, exporters_from
+from ..telemetry import add_exporters, configure_tracing, exporters_from, instrument_libraries
 
 KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
@@ -128,6 +128,7 @@ def exporting_to(receiver: OtlpReceiver, service: str = "tests") -> Iterator[Non
     exporter a service configures from OTEL_TRACES_EXPORTER=otlp and the endpoint."""
     environ = {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint}
     provider = configure_tracing(service, {})
+    instrument_libraries()
     (processor,) = add_exporters(provider, exporters_from(environ))
     try:
         yield
