@@ -7,10 +7,12 @@ UV_VERSION := 0.13.9
 
 .PHONY: run reset test gate unit integration e2e bench lint lock clean
 
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every service process
+# would otherwise compile its libraries again on each start (seconds of CPU each).
 $(STAMP): requirements.lock
 	python3 -m venv .venv
 	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
-	.venv/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	.venv/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	touch $(STAMP)
 
 # The dashboard's browser test drives Debian's Chromium (Playwright cannot download browsers
@@ -71,7 +73,7 @@ $(WRK): | $(STAMP)
 	touch $(WRK)
 
 bench: $(STAMP) $(WRK)
-	$(PY) bench/run.py $(BENCH)
+	BENCH_PROFILE=$(PROFILE) $(PY) bench/run.py $(BENCH)
 
 lint: gate
 

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 
 import sla_replay
 from e2e_support import ALL, QUICK, bench_stack, quick_note
+from profiling import profiled, where_time_goes
 from sla_replay import Lifecycles, produce
 
 from complaints_shared.organisation import load_organisation
@@ -51,23 +52,25 @@ def replay_command(stack: Stack, service: str) -> dict:
     command = [sys.executable, "-m", package, "replay"]
     with tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
-        out = subprocess.run(
+        process = subprocess.Popen(
             command,
             env={**stack.env(), "PYTHONUNBUFFERED": "1"},
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
         )
+        with profiled(f"replay-{service}", process.pid):
+            stdout, _ = process.communicate()
         total = time.perf_counter() - started
-        if out.returncode:
+        if process.returncode:
             stderr.seek(0)
             raise RuntimeError(
-                f"{' '.join(command[1:])} failed:\n{out.stdout}\n{stderr.read().decode()[-3000:]}"
+                f"{' '.join(command[1:])} failed:\n{stdout}\n{stderr.read().decode()[-3000:]}"
             )
-    found = FOLD_LINE.search(out.stdout)
+    found = FOLD_LINE.search(stdout)
     if found is None:
-        raise RuntimeError(f"{service} replay did not report its fold:\n{out.stdout}")
-    wrote = WROTE_LINE.search(out.stdout)
+        raise RuntimeError(f"{service} replay did not report its fold:\n{stdout}")
+    wrote = WROTE_LINE.search(stdout)
     result = {
         "events": int(found.group(1)),
         "fold": float(found.group(3)),
@@ -95,6 +98,8 @@ def run() -> dict:
         figures[f"{service} `replay`: seconds of the fold / end to end, written"] = (
             f"{r['fold']:.2f} / {r['total']:.2f}, {written}"
         )
+        if hot := where_time_goes(f"replay-{service}"):
+            figures[f"{service} `replay`: CPU by library (py-spy, innermost frame)"] = hot
     slow = {
         service: r["events"] / r["fold"]
         for service, r in replayed.items()

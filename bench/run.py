@@ -37,6 +37,7 @@ BENCHMARKS = [  # module names in bench/, in the order of the report
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+BOUNDS = BENCH / "bounds.md"
 RESULTS = BENCH / "results.json"
 REPORT = ROOT / "docs" / "benchmarks.md"
 
@@ -151,6 +152,8 @@ def render(results: dict, order: list[str]) -> str:
         out += ["", f"## {name}", "", entry["description"], "", "| Figure | Value |", "|---|--:|"]
         out += [f"| {label} | {_format(value)} |" for label, value in entry["figures"].items()]
         out += ["", f"Method: {entry['method']}", "", f"{measured}."]
+    if BOUNDS.exists():  # written by hand: what bounds the goals the figures above miss
+        out += ["", BOUNDS.read_text(encoding="utf-8").strip()]
     return "\n".join(out) + "\n"
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import ExitStack
 
 from e2e_support import (
     ALL,
@@ -39,6 +40,7 @@ from e2e_support import (
     quick_note,
     service_rss,
 )
+from profiling import profiled, where_time_goes
 
 from devstack.ports import free_port
 from devstack.stack import Stack
@@ -50,7 +52,7 @@ DESCRIPTION = (
     "stops draining; offered/achieved per step; RSS per service afterwards."
 )
 
-RATES = (5, 10) if QUICK else (10, 20, 40, 80, 120, 160)  # complaints/s offered
+RATES = (2, 5) if QUICK else (2, 5, 10, 20, 40, 80, 120, 160)  # complaints/s offered
 STEP = 4.0 if QUICK else 20.0  # seconds per step
 DRAINED = 5.0  # a step is sustained if its backlog is gone this long after its end
 DRAIN_MAX = 10.0 if QUICK else 20.0  # how long to wait for a backlog before giving up
@@ -116,7 +118,9 @@ async def step(
     return result, posted
 
 
-async def measure(stack: Stack) -> list[dict]:
+async def measure(stack: Stack, *, profile: bool) -> list[dict]:
+    """The steps; with `profile`, each service's process profiled during each step (the files
+    keep the last step's: the one that did not drain, where the limit shows)."""
     progress = Progress(stack)
     await progress.open()
     senders = Senders.demo()
@@ -125,7 +129,11 @@ async def measure(stack: Stack) -> list[dict]:
     try:
         await warm_up(stack, progress, senders)
         for rate in RATES:
-            result, posted = await step(stack, progress, senders, rate, first)
+            with ExitStack() as profiles:
+                for name in CONSUMERS if profile else ():
+                    pid = stack.processes[name].pid
+                    profiles.enter_context(profiled(f"system-{name}", pid, STEP))
+                result, posted = await step(stack, progress, senders, rate, first)
             first += len(posted)
             steps.append(result)
             if not result["sustained"]:
@@ -159,7 +167,7 @@ async def drain(progress: Progress, within: float) -> float | None:
     return None
 
 
-def figures_of(steps: list[dict], memory: dict[str, float]) -> dict:
+def figures_of(steps: list[dict], memory: dict[str, float], *, profile: bool) -> dict:
     sustained = [s["offered"] for s in steps if s["sustained"]]
     figures: dict = {
         "sustained end to end (complaints/s, highest step that drained)": (
@@ -194,6 +202,9 @@ def figures_of(steps: list[dict], memory: dict[str, float]) -> dict:
     )
     for name, mib in memory.items():
         figures[f"RSS after the run: {name} (MiB)"] = mib
+    for name in CONSUMERS if profile else ():
+        if hot := where_time_goes(f"system-{name}"):
+            figures[f"{name}'s CPU in the last step by library (py-spy, innermost frame)"] = hot
     over = {n: round(m * 1.048576) for n, m in memory.items() if m * 1.048576 >= GOAL_RSS_MB}
     figures[f"goal (not asserted): each service < {GOAL_RSS_MB} MB RSS"] = (
         "met" if not over else "missed: " + ", ".join(f"{n} {mb} MB" for n, mb in over.items())
@@ -209,7 +220,7 @@ def measured(instances: int) -> tuple[list[dict], dict[str, float], dict[str, in
             stack.start_instance(service, name, free_port())
             stack.wait_healthy(name)
         started = time.perf_counter()
-        steps = asyncio.run(measure(stack))
+        steps = asyncio.run(measure(stack, profile=instances == 1))
         measuring = time.perf_counter() - started
         memory = service_rss(stack)
         exited = {n: p.returncode for n, p in stack.processes.items() if p.poll() is not None}
@@ -222,9 +233,8 @@ def run() -> dict:
     for layout, instances in LAYOUTS.items():
         steps, memory, exited, measuring = measured(instances)
         took.append(f"{measuring:.0f} s")
-        figures.update(
-            {f"{layout}: {label}": value for label, value in figures_of(steps, memory).items()}
-        )
+        found = figures_of(steps, memory, profile=instances == 1)
+        figures.update({f"{layout}: {label}": value for label, value in found.items()})
         if exited:
             figures[f"{layout}: services that exited during the run"] = str(exited)
     return {
