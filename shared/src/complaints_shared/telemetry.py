@@ -8,14 +8,14 @@ or unset; a comma-separated list is allowed), `OTEL_EXPORTER_OTLP_ENDPOINT` (or
 must be `http/protobuf` (the only transport installed). The SDK reads the rest itself
 (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`, ...).
 
-What is traced, once an exporter is configured: HTTP in (FastAPI) and out (httpx), SQL (SQLAlchemy; statements outside a
-request, a record or a send are dropped rather than exported, or the pollers would flood the
-trace store), the relay's `send complaint-events` (continuing the request that wrote the
-outbox row), a `receive complaint-events` span per record (a child of the producer's span) and
-the handler's `process complaint-events` span (a new trace linked to the producer's span),
-and the notifier's `deliver alert` span per delivery attempt (the channel's call and the
-recorded outcome under it). Every span started while a complaint is bound
-(`complaint_context`) carries its id as `messaging.message.conversation_id` and
+What is traced, once an exporter is configured: HTTP in (FastAPI) and out (httpx), SQL
+(SQLAlchemy; statements outside a request, a record or a send are dropped rather than exported,
+or the pollers would flood the trace store), the relay's `send complaint-events` (continuing
+the request that wrote the outbox row), a `receive complaint-events` span per record (a child
+of the producer's span) and the handler's `process complaint-events` span (a new trace linked
+to the producer's span), and the notifier's `deliver alert` span per delivery attempt (the
+channel's call and the recorded outcome under it). Every span started while a complaint is
+bound (`complaint_context`) carries its id as `messaging.message.conversation_id` and
 `complaint.id`; log lines carry it as `complaint_id`.
 """
 
