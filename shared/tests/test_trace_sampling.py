@@ -6,7 +6,7 @@ from opentelemetry import propagate
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 
-from complaints_shared.trace_sampling import WhileExported
+from complaints_shared.trace_sampling import EVERY_SPAN, WhileExported
 
 
 def provider(exporting: list[bool]) -> TracerProvider:
@@ -38,3 +38,19 @@ def test_with_an_exporter_attached_spans_are_recorded_as_the_inner_sampler_decid
 def test_it_describes_itself_with_the_inner_sampler():
     sampler = WhileExported(ParentBased(ALWAYS_ON), lambda: True)
     assert sampler.get_description().startswith("WhileExported{ParentBased{root:AlwaysOn")
+
+
+def test_a_service_that_exports_records_under_a_caller_that_did_not():
+    caller = provider([False]).get_tracer("caller")
+    headers: dict[str, str] = {}
+    with caller.start_as_current_span("POST"):
+        propagate.inject(headers)
+    assert not int(headers["traceparent"].rsplit("-", 1)[1], 16) & 1  # not sampled
+    service = TracerProvider(sampler=WhileExported(EVERY_SPAN, lambda: True)).get_tracer("svc")
+    with service.start_as_current_span(
+        "POST /v1/complaints", context=propagate.extract(headers)
+    ) as span:
+        assert span.is_recording()
+        assert (
+            format(span.get_span_context().trace_id, "032x") == headers["traceparent"].split("-")[1]
+        )

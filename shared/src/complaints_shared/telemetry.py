@@ -40,7 +40,7 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from .settings import ConfigurationError
-from .trace_sampling import WhileExported
+from .trace_sampling import EVERY_SPAN, WhileExported
 
 CONVERSATION_ID = "messaging.message.conversation_id"
 COMPLAINT_ID = "complaint.id"
@@ -102,7 +102,8 @@ def configure_tracing(service: str, environ: Mapping[str, str] | None = None) ->
         provider = current
     else:
         provider = TracerProvider(resource=Resource.create({"service.name": service}))
-        provider.sampler = WhileExported(provider.sampler, exported)  # before any tracer
+        chosen = provider.sampler if os.environ.get("OTEL_TRACES_SAMPLER") else EVERY_SPAN
+        provider.sampler = WhileExported(chosen, exported)  # before any tracer
         provider.add_span_processor(ComplaintIdProcessor())
         trace.set_tracer_provider(provider)
     add_exporters(provider, exporters)

@@ -4,8 +4,13 @@ A service started without an exporter (`OTEL_TRACES_EXPORTER` unset or `none`: `
 tests, a deployment that does not collect traces) still makes trace ids, so log lines carry
 them and the W3C context travels with every event; but it records no span, because building
 spans nobody reads cost about a quarter of intake's CPU per complaint (its SQL statements
-alone make a dozen spans). Once an exporter is attached, spans are sampled as the SDK would
-(`OTEL_TRACES_SAMPLER`, by default every span whose parent is sampled).
+alone make a dozen spans). Once an exporter is attached, every span is recorded
+(`EVERY_SPAN`), or, when `OTEL_TRACES_SAMPLER` is set, as it says.
+
+A caller that records nothing still passes its trace id on, with the sampled flag off. The
+SDK's default would then record nothing under it. `EVERY_SPAN` records them anyway, so each
+service that exports sends its whole part of a complaint's journey, whatever its callers
+export.
 """
 
 from __future__ import annotations
@@ -13,9 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
 from opentelemetry.trace import Link, SpanKind, TraceState, get_current_span
 from opentelemetry.util.types import Attributes
+
+EVERY_SPAN = ParentBased(ALWAYS_ON, remote_parent_not_sampled=ALWAYS_ON)
 
 
 class WhileExported(Sampler):
